@@ -1,0 +1,54 @@
+"""Settings from the environment (prefix ``CLASS_MANAGEMENT_SERVICE_``); built in the app factory."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/class_management.db"
+
+
+class Settings(BaseSettings):
+    """Every knob the service reads; the defaults run the embedded mode with nothing installed."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLASS_MANAGEMENT_SERVICE_", env_file=".env", extra="ignore"
+    )
+
+    service_name: str = "class_management_service"
+    environment: str = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=5002, ge=1, le=65535)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    database_pool_timeout_s: float = Field(default=5.0, gt=0)
+
+    kafka_bootstrap_servers: str = ""
+    kafka_client_id: str = "class_management_service"
+    kafka_topic_partitions: int = Field(default=3, ge=1)
+    redis_url: str = ""
+
+    relay_enabled: bool = True
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_poll_interval_s: float = Field(default=1.0, gt=0)
+    relay_max_backoff_s: float = Field(default=30.0, gt=0)
+    outbox_retention_hours: float = Field(default=24.0, ge=0)
+
+    use_mock_repository: bool = False
+    internal_api_key: SecretStr = SecretStr("")
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_kafka_configured(self) -> bool:
+        return bool(self.kafka_bootstrap_servers.strip())

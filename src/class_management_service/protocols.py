@@ -1,0 +1,104 @@
+"""Ports: what services need from the outside world, typed with domain objects only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol, TypeVar
+from uuid import UUID
+
+from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.models import (
+    ClassChanges,
+    DeletedClass,
+    DeletedStudent,
+    NewClass,
+    NewStudent,
+    Page,
+    PageRequest,
+    RosterEntry,
+    SchoolClass,
+    Student,
+    StudentChanges,
+    StudentFilter,
+    StudentUpdate,
+)
+
+T_contra = TypeVar("T_contra", contravariant=True)
+
+
+class EventsFor(Protocol[T_contra]):
+    """Builds the outbox events for a write's outcome; called inside the write's transaction."""
+
+    def __call__(self, outcome: T_contra, /) -> Sequence[OutboxEvent]: ...
+
+
+class ClassRepositoryProtocol(Protocol):
+    """Stores classes; every method is scoped to the owning teacher."""
+
+    async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass: ...
+
+    async def get(self, owner: str, class_id: UUID) -> SchoolClass: ...
+
+    async def list(self, owner: str, page: PageRequest) -> Page[SchoolClass]: ...
+
+    async def update(
+        self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
+    ) -> SchoolClass: ...
+
+    async def delete(self, owner: str, class_id: UUID, events: EventsFor[DeletedClass]) -> DeletedClass: ...
+
+    async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
+        """Students of a class by last, first name; ``owner=None`` is a trusted internal caller."""
+        ...
+
+
+class StudentRepositoryProtocol(Protocol):
+    """Stores students and their class memberships; every method is scoped to the owner."""
+
+    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student: ...
+
+    async def get(self, owner: str, student_id: UUID) -> Student: ...
+
+    async def list(self, owner: str, page: PageRequest, where: StudentFilter) -> Page[Student]: ...
+
+    async def update(
+        self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
+    ) -> StudentUpdate: ...
+
+    async def delete(
+        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent]
+    ) -> DeletedStudent: ...
+
+
+class OutboxStatsProtocol(Protocol):
+    """Reads the outbox backlog for health checks and metrics."""
+
+    async def pending(self) -> tuple[int, float | None]:
+        """Number of unpublished rows and the age in seconds of the oldest one."""
+        ...
+
+
+class ClockProtocol(Protocol):
+    """The current time; injected so tests can pin it."""
+
+    def now(self) -> datetime: ...
+
+
+class MetricsRecorderProtocol(Protocol):
+    """Domain counters; implementations never raise."""
+
+    def class_created(self) -> None: ...
+
+    def student_created(self) -> None: ...
+
+
+class HealthProbeProtocol(Protocol):
+    """Answers whether one dependency is reachable right now."""
+
+    name: str
+
+    async def check(self) -> bool: ...
+
+
+IdFactory = Callable[[], UUID]
