@@ -1,0 +1,94 @@
+"""Fixtures shared by every test level: service URLs, a migrated throwaway database, unique ids."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from class_management_service.implementations.migrations import upgrade_to_head
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SERVICES_ENV = REPO_ROOT / ".services.env"
+MUTABLE_TABLES = (
+    "essay_student_associations",
+    "class_student_association",
+    "students",
+    "classes",
+    "event_outbox",
+)
+
+
+def _read_services_env() -> dict[str, str]:
+    if not SERVICES_ENV.exists():
+        pytest.fail(
+            f"{SERVICES_ENV.name} is missing: start PostgreSQL, Kafka and Redis with `make services-up`",
+            pytrace=False,
+        )
+    pairs = (line.split("=", 1) for line in SERVICES_ENV.read_text().splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+@pytest.fixture(scope="session")
+def services_env() -> dict[str, str]:
+    """URLs of the real services; a missing file fails the run loudly (never skips)."""
+    return _read_services_env()
+
+
+def unique_user() -> str:
+    """A teacher id no other test uses."""
+    return f"teacher-{uuid.uuid4().hex[:12]}"
+
+
+def unique_email(prefix: str = "student") -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:10]}@example.com"
+
+
+@pytest.fixture(scope="session")
+async def postgres_url(services_env: dict[str, str]) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated to head, dropped afterwards."""
+    admin_dsn = services_env["CMS_PG_ADMIN_URL"]
+    name = f"cms_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = services_env["CLASS_MANAGEMENT_SERVICE_DATABASE_URL"].rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    upgrade_to_head(url)
+    yield url
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def pg_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(postgres_url, pool_size=10, max_overflow=20)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def clean_pg(pg_engine: AsyncEngine) -> AsyncEngine:
+    """The session database with every mutable table emptied (courses stay seeded)."""
+    async with pg_engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {', '.join(MUTABLE_TABLES)} RESTART IDENTITY CASCADE"))
+    return pg_engine
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    """A migrated SQLite file, the embedded default's database."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cms.db'}"
+    upgrade_to_head(url)
+    yield url
