@@ -93,12 +93,25 @@ class MetricsRecorderProtocol(Protocol):
     def student_created(self) -> None: ...
 
 
+class ObservabilityProtocol(Protocol):
+    """What the HTTP layer records and exposes: request metrics and the Prometheus exposition."""
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None: ...
+
+    def record_outbox_backlog(self, pending: int, oldest_age_s: float | None) -> None: ...
+
+    def render(self) -> tuple[bytes, str]:
+        """The exposition body and its content type."""
+        ...
+
+
 class HealthProbeProtocol(Protocol):
-    """Answers whether one dependency is reachable right now."""
+    """Answers whether one dependency is reachable right now; ``None`` means not configured."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
-    async def check(self) -> bool: ...
+    async def is_healthy(self) -> bool | None: ...
 
 
 IdFactory = Callable[[], UUID]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 from uuid import UUID, uuid4
 
 from class_management_service.domain import events as ev
@@ -21,14 +21,24 @@ def _ids(ids: tuple[UUID, ...]) -> list[str]:
     return [str(i) for i in ids]
 
 
+class _Aggregate(NamedTuple):
+    """The entity an event is about: its kind, id (the Kafka key) and owning teacher."""
+
+    type: Literal["class", "student"]
+    id: UUID
+    owner: str
+
+
+def _of_class(school_class: SchoolClass) -> _Aggregate:
+    return _Aggregate("class", school_class.id, school_class.created_by_user_id)
+
+
+def _of_student(student: Student) -> _Aggregate:
+    return _Aggregate("student", student.id, student.created_by_user_id)
+
+
 def _outbox_event(
-    topic: str,
-    data: ev._EventData,
-    aggregate_type: Literal["class", "student"],
-    aggregate_id: UUID,
-    actor: Actor,
-    owner: str,
-    occurred_at: datetime,
+    topic: str, data: ev._EventData, aggregate: _Aggregate, actor: Actor, occurred_at: datetime
 ) -> ev.OutboxEvent:
     event_id = uuid4()
     envelope = ev.EventEnvelope(
@@ -37,14 +47,14 @@ def _outbox_event(
         event_timestamp=occurred_at,
         correlation_id=actor.correlation_id,
         data=data.model_dump(mode="json"),
-        metadata={"aggregate_type": aggregate_type, "aggregate_id": str(aggregate_id)},
+        metadata={"aggregate_type": aggregate.type, "aggregate_id": str(aggregate.id)},
     )
     return ev.OutboxEvent(
         event_id=event_id,
         topic=topic,
-        aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id,
-        user_id=owner,
+        aggregate_type=aggregate.type,
+        aggregate_id=aggregate.id,
+        user_id=aggregate.owner,
         correlation_id=actor.correlation_id,
         occurred_at=occurred_at,
         envelope_json=envelope.model_dump_json(),
@@ -65,17 +75,13 @@ def _class_data(school_class: SchoolClass, actor: Actor, at: datetime) -> dict[s
 def class_created(school_class: SchoolClass, actor: Actor) -> ev.OutboxEvent:
     at = school_class.created_at
     data = ev.ClassCreatedV1.model_validate(_class_data(school_class, actor, at))
-    return _outbox_event(
-        ev.CLASS_CREATED_TOPIC, data, "class", school_class.id, actor, school_class.created_by_user_id, at
-    )
+    return _outbox_event(ev.CLASS_CREATED_TOPIC, data, _of_class(school_class), actor, at)
 
 
 def class_updated(school_class: SchoolClass, actor: Actor) -> ev.OutboxEvent:
     at = school_class.updated_at
     data = ev.ClassUpdatedV1.model_validate(_class_data(school_class, actor, at))
-    return _outbox_event(
-        ev.CLASS_UPDATED_TOPIC, data, "class", school_class.id, actor, school_class.created_by_user_id, at
-    )
+    return _outbox_event(ev.CLASS_UPDATED_TOPIC, data, _of_class(school_class), actor, at)
 
 
 def class_deleted(deleted: DeletedClass, actor: Actor, at: datetime) -> ev.OutboxEvent:
@@ -87,9 +93,7 @@ def class_deleted(deleted: DeletedClass, actor: Actor, at: datetime) -> ev.Outbo
         correlation_id=str(actor.correlation_id),
         timestamp=at,
     )
-    return _outbox_event(
-        ev.CLASS_DELETED_TOPIC, data, "class", school_class.id, actor, school_class.created_by_user_id, at
-    )
+    return _outbox_event(ev.CLASS_DELETED_TOPIC, data, _of_class(school_class), actor, at)
 
 
 def student_created(student: Student, actor: Actor) -> ev.OutboxEvent:
@@ -104,9 +108,7 @@ def student_created(student: Student, actor: Actor) -> ev.OutboxEvent:
         correlation_id=str(actor.correlation_id),
         timestamp=at,
     )
-    return _outbox_event(
-        ev.STUDENT_CREATED_TOPIC, data, "student", student.id, actor, student.created_by_user_id, at
-    )
+    return _outbox_event(ev.STUDENT_CREATED_TOPIC, data, _of_student(student), actor, at)
 
 
 def student_updated(update: StudentUpdate, actor: Actor) -> ev.OutboxEvent:
@@ -123,9 +125,7 @@ def student_updated(update: StudentUpdate, actor: Actor) -> ev.OutboxEvent:
         correlation_id=str(actor.correlation_id),
         timestamp=at,
     )
-    return _outbox_event(
-        ev.STUDENT_UPDATED_TOPIC, data, "student", student.id, actor, student.created_by_user_id, at
-    )
+    return _outbox_event(ev.STUDENT_UPDATED_TOPIC, data, _of_student(student), actor, at)
 
 
 def student_deleted(deleted: DeletedStudent, actor: Actor, at: datetime) -> ev.OutboxEvent:
@@ -137,6 +137,4 @@ def student_deleted(deleted: DeletedStudent, actor: Actor, at: datetime) -> ev.O
         correlation_id=str(actor.correlation_id),
         timestamp=at,
     )
-    return _outbox_event(
-        ev.STUDENT_DELETED_TOPIC, data, "student", student.id, actor, student.created_by_user_id, at
-    )
+    return _outbox_event(ev.STUDENT_DELETED_TOPIC, data, _of_student(student), actor, at)

@@ -124,7 +124,7 @@ class StudentChanges:
     first_name: str | None
     last_name: str | None
     legal_full_name: str | None
-    email: str | None | Unset
+    email: str | Unset | None
     add_class_ids: tuple[UUID, ...]
     remove_class_ids: tuple[UUID, ...]
     at: datetime

@@ -1,0 +1,98 @@
+"""Every failure leaves as one JSON envelope; domain errors map to statuses from a single table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import structlog
+from pydantic import ValidationError
+from quart import Quart, Response, current_app, g
+from quart_schema import RequestSchemaValidationError
+from werkzeug.exceptions import HTTPException
+
+from class_management_service.domain import errors
+
+log = structlog.get_logger(__name__)
+
+STATUS_BY_ERROR: dict[type[errors.ClassManagementError], int] = {
+    errors.RequestValidationError: 400,
+    errors.MultipleCourseError: 400,
+    errors.CourseNotFoundError: 400,
+    errors.AuthenticationError: 401,
+    errors.ClassNotFoundError: 404,
+    errors.StudentNotFoundError: 404,
+    errors.DuplicateStudentEmailError: 409,
+    errors.RepositoryUnavailableError: 503,
+}
+
+CODE_BY_HTTP_STATUS = {
+    400: "VALIDATION_ERROR",
+    404: "RESOURCE_NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+RETRY_AFTER_SECONDS = "5"
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "correlation_id": str(getattr(g, "correlation_id", "")),
+            "service": current_app.config["SERVICE_NAME"],
+            "timestamp": datetime.now(UTC).isoformat(),
+            "details": details or {},
+        }
+    }
+    response = cast(Response, current_app.json.response(body))
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
+
+
+def _field_errors(error: ValidationError) -> list[dict[str, object]]:
+    return [
+        {"loc": [str(part) for part in item["loc"]], "msg": item["msg"], "type": item["type"]}
+        for item in error.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+async def _domain_error(error: errors.ClassManagementError) -> Response:
+    status = STATUS_BY_ERROR.get(type(error), 400)
+    return error_response(status, error.code, error.message, error.details)
+
+
+async def _schema_error(error: RequestSchemaValidationError) -> Response:
+    cause = error.validation_error
+    field_errors = _field_errors(cause) if isinstance(cause, ValidationError) else [{"msg": str(cause)}]
+    return error_response(400, "VALIDATION_ERROR", "Request validation failed", {"errors": field_errors})
+
+
+async def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    code = CODE_BY_HTTP_STATUS.get(status, "HTTP_ERROR")
+    message = error.description or error.name
+    if status == 400:
+        message = "Malformed request: the body must be valid JSON"
+    response = error_response(status, code, message)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+async def _unexpected_error(error: Exception) -> Response:
+    # The traceback goes to the log with the correlation id; the client learns nothing internal.
+    log.exception("unhandled_error", error_type=type(error).__name__)
+    return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred")
+
+
+def register_error_handlers(app: Quart) -> None:
+    app.register_error_handler(errors.ClassManagementError, _domain_error)
+    app.register_error_handler(RequestSchemaValidationError, _schema_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)

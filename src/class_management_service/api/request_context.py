@@ -1,0 +1,87 @@
+"""Who is calling: the teacher from ``X-User-ID``, or an internal service holding the shared key."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from uuid import UUID
+
+from quart import current_app, g, request
+
+from class_management_service.domain.errors import AuthenticationError, RequestValidationError
+from class_management_service.domain.models import Actor
+
+USER_HEADER = "X-User-ID"
+CORRELATION_HEADER = "X-Correlation-ID"
+INTERNAL_KEY_HEADER = "X-Internal-API-Key"
+SERVICE_ID_HEADER = "X-Service-ID"
+MAX_USER_ID_LENGTH = 255
+
+
+def correlation_id_from(header_value: str | None) -> UUID:
+    """The caller's correlation id when it is a UUID, otherwise a fresh one."""
+    if header_value:
+        try:
+            return UUID(header_value)
+        except ValueError:
+            pass
+    return uuid.uuid4()
+
+
+def current_correlation_id() -> UUID:
+    correlation_id: UUID = g.correlation_id
+    return correlation_id
+
+
+def optional_user_id() -> str | None:
+    user_id = (request.headers.get(USER_HEADER) or "").strip()
+    if not user_id:
+        return None
+    if len(user_id) > MAX_USER_ID_LENGTH or "\x00" in user_id:
+        raise RequestValidationError(
+            f"{USER_HEADER} is invalid",
+            [{"loc": ["header", USER_HEADER], "msg": f"at most {MAX_USER_ID_LENGTH} printable characters"}],
+        )
+    return user_id
+
+
+def current_actor() -> Actor:
+    """The authenticated teacher; a missing or blank ``X-User-ID`` is a 401."""
+    user_id = optional_user_id()
+    if user_id is None:
+        raise AuthenticationError(f"User authentication required: send the {USER_HEADER} header")
+    return Actor(user_id=user_id, correlation_id=current_correlation_id())
+
+
+def is_internal_service() -> bool:
+    """True when the request carries the configured internal key (constant-time compare)."""
+    presented = request.headers.get(INTERNAL_KEY_HEADER)
+    if presented is None:
+        return False
+    expected: str = current_app.config["INTERNAL_API_KEY"]
+    if not expected or not request.headers.get(SERVICE_ID_HEADER):
+        raise AuthenticationError("Invalid internal service credentials")
+    if not hmac.compare_digest(presented.encode(), expected.encode()):
+        raise AuthenticationError("Invalid internal service credentials")
+    return True
+
+
+def parse_uuid(value: str, name: str) -> UUID:
+    """A path id; malformed ones are a 400 naming the parameter."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise RequestValidationError(
+            f"{name} must be a UUID", [{"loc": ["path", name], "msg": "invalid UUID"}]
+        ) from None
+
+
+# Endpoints that authenticate in their own way instead of by X-User-ID.
+_SELF_AUTHENTICATED_ENDPOINTS = frozenset({"classes.get_roster"})
+_TEACHER_BLUEPRINTS = frozenset({"classes", "students"})
+
+
+async def authenticate_teacher_routes() -> None:
+    """Runs before body validation so an anonymous request is a 401, whatever its body."""
+    if request.blueprint in _TEACHER_BLUEPRINTS and request.endpoint not in _SELF_AUTHENTICATED_ENDPOINTS:
+        current_actor()

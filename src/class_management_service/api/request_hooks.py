@@ -1,0 +1,55 @@
+"""Per-request plumbing: correlation id, content-type check, access log line and HTTP metrics."""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+from quart import Quart, Response, g, request
+
+from class_management_service.api.error_handlers import error_response
+from class_management_service.api.request_context import (
+    CORRELATION_HEADER,
+    authenticate_teacher_routes,
+    correlation_id_from,
+)
+from class_management_service.protocols import ObservabilityProtocol
+
+log = structlog.get_logger("class_management_service.access")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+async def _begin_request() -> Response | None:
+    g.started_at = time.perf_counter()
+    g.correlation_id = correlation_id_from(request.headers.get(CORRELATION_HEADER))
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(correlation_id=str(g.correlation_id))
+    if request.method in _BODY_METHODS and request.content_length and not request.is_json:
+        return error_response(415, "UNSUPPORTED_MEDIA_TYPE", "Request bodies must be application/json")
+    return None
+
+
+def _route_template() -> str:
+    rule = request.url_rule
+    return rule.rule if rule is not None else "<unmatched>"
+
+
+def install_request_hooks(app: Quart, observability: ObservabilityProtocol) -> None:
+    async def finish_request(response: Response) -> Response:
+        response.headers[CORRELATION_HEADER] = str(g.correlation_id)
+        seconds = time.perf_counter() - g.started_at
+        route = _route_template()
+        observability.observe_request(request.method, route, response.status_code, seconds)
+        # Route template, never the raw path: ids would explode metric cardinality and logs stay PII-free.
+        log.info(
+            "request",
+            method=request.method,
+            route=route,
+            status=response.status_code,
+            duration_ms=round(seconds * 1000, 2),
+        )
+        return response
+
+    app.before_request(_begin_request)
+    app.before_request(authenticate_teacher_routes)
+    app.after_request(finish_request)

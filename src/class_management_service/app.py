@@ -1,0 +1,106 @@
+"""The HuleEdu application: a Quart subclass with a guaranteed DI container and database engine."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from dishka import AsyncContainer, Provider, make_async_container
+from quart import Quart
+from quart_dishka import QuartDishka
+from quart_schema import Info, QuartSchema
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from class_management_service.api.class_routes import class_bp
+from class_management_service.api.error_handlers import register_error_handlers
+from class_management_service.api.health_routes import health_bp
+from class_management_service.api.json_provider import OrjsonProvider
+from class_management_service.api.openapi import ClassManagementOpenAPIProvider
+from class_management_service.api.request_hooks import install_request_hooks
+from class_management_service.api.student_routes import student_bp
+from class_management_service.config import Settings
+from class_management_service.di import providers_for
+from class_management_service.implementations.database import create_engine
+from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
+from class_management_service.logging_config import configure_logging
+
+
+class HuleEduApp(Quart):
+    """Quart whose ``container`` and ``database_engine`` are always set once ``create_app`` returns."""
+
+    _container: AsyncContainer | None = None
+    _database_engine: AsyncEngine | None = None
+
+    @property
+    def container(self) -> AsyncContainer:
+        if self._container is None:
+            raise RuntimeError("HuleEduApp.container is not set: build the app with create_app()")
+        return self._container
+
+    @container.setter
+    def container(self, value: AsyncContainer) -> None:
+        self._container = value
+
+    @property
+    def database_engine(self) -> AsyncEngine:
+        if self._database_engine is None:
+            raise RuntimeError("HuleEduApp.database_engine is not set: build the app with create_app()")
+        return self._database_engine
+
+    @database_engine.setter
+    def database_engine(self, value: AsyncEngine) -> None:
+        self._database_engine = value
+
+
+def _service_version() -> str:
+    try:
+        return version("class-management-service")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def _configure(app: HuleEduApp, settings: Settings) -> None:
+    app.config.update(
+        SERVICE_NAME=settings.service_name,
+        SERVICE_VERSION=_service_version(),
+        ENVIRONMENT=settings.environment,
+        INTERNAL_API_KEY=settings.internal_api_key.get_secret_value(),
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+    )
+    QuartSchema(
+        app,
+        info=Info(title="Class Management Service", version=app.config["SERVICE_VERSION"]),
+        openapi_provider_class=ClassManagementOpenAPIProvider,
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+    )
+    app.json = OrjsonProvider(app)  # after QuartSchema, which installs its own provider
+
+
+def create_app(settings: Settings | None = None, *override_providers: Provider) -> HuleEduApp:
+    """Build the app; no connection is opened until the first request or serving starts."""
+    settings = settings or Settings()
+    configure_logging(settings)
+    app = HuleEduApp(__name__)
+    _configure(app, settings)
+    engine = create_engine(settings)
+    metrics = PrometheusMetrics()
+    container = make_async_container(
+        *providers_for(settings),
+        *override_providers,
+        context={Settings: settings, AsyncEngine: engine, PrometheusMetrics: metrics},
+    )
+    app.container = container
+    app.database_engine = engine
+
+    @app.after_serving
+    async def _stop() -> None:
+        # quart-dishka closes request scopes only; the APP container and the engine are ours.
+        await container.close()
+        await engine.dispose()
+
+    install_request_hooks(app, metrics)
+    for blueprint in (health_bp, class_bp, student_bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    QuartDishka(app=app, container=container)
+    return app

@@ -1,0 +1,70 @@
+"""Prometheus collectors in a registry of their own (one per app, so tests can build many apps)."""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from class_management_service.protocols import MetricsRecorderProtocol, ObservabilityProtocol
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class PrometheusMetrics(MetricsRecorderProtocol, ObservabilityProtocol):
+    """Records HTTP, domain and outbox metrics; recording never raises into a request."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self._requests = Counter(
+            "cms_http_requests_total",
+            "HTTP requests by route template and status",
+            ("method", "route", "status"),
+            registry=self.registry,
+        )
+        self._latency = Histogram(
+            "cms_http_request_duration_seconds",
+            "HTTP request latency by route template",
+            ("method", "route"),
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self._classes_created = Counter(
+            "cms_classes_created_total", "Classes created", registry=self.registry
+        )
+        self._students_created = Counter(
+            "cms_students_created_total", "Students created", registry=self.registry
+        )
+        self._outbox_pending = Gauge(
+            "cms_outbox_pending", "Outbox rows not yet published", registry=self.registry
+        )
+        self._outbox_oldest_age = Gauge(
+            "cms_outbox_oldest_pending_age_seconds",
+            "Age of the oldest unpublished outbox row",
+            registry=self.registry,
+        )
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        try:
+            self._requests.labels(method, route, str(status)).inc()
+            self._latency.labels(method, route).observe(seconds)
+        except Exception:  # noqa: BLE001, S110 - metrics must never fail a request
+            pass
+
+    def class_created(self) -> None:
+        self._classes_created.inc()
+
+    def student_created(self) -> None:
+        self._students_created.inc()
+
+    def record_outbox_backlog(self, pending: int, oldest_age_s: float | None) -> None:
+        self._outbox_pending.set(pending)
+        self._outbox_oldest_age.set(oldest_age_s or 0.0)
+
+    def render(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -1,0 +1,80 @@
+"""Use cases for classes: apply the rules, then let the repository write the change and its event."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID, uuid4
+
+from class_management_service.domain import event_builders
+from class_management_service.domain.models import (
+    Actor,
+    ClassChanges,
+    NewClass,
+    Page,
+    PageRequest,
+    RosterEntry,
+    SchoolClass,
+    single_course_code,
+)
+from class_management_service.protocols import (
+    ClassRepositoryProtocol,
+    ClockProtocol,
+    IdFactory,
+    MetricsRecorderProtocol,
+)
+
+
+class ClassService:
+    """Creates, reads, changes and deletes a teacher's classes."""
+
+    def __init__(
+        self,
+        classes: ClassRepositoryProtocol,
+        clock: ClockProtocol,
+        metrics: MetricsRecorderProtocol,
+        new_id: IdFactory = uuid4,
+    ) -> None:
+        self._classes = classes
+        self._clock = clock
+        self._metrics = metrics
+        self._new_id = new_id
+
+    async def create_class(self, actor: Actor, name: str, course_codes: Sequence[str]) -> SchoolClass:
+        new = NewClass(
+            id=self._new_id(),
+            name=name,
+            course_code=single_course_code(course_codes),
+            owner=actor.user_id,
+            at=self._clock.now(),
+        )
+        created = await self._classes.create(new, lambda c: [event_builders.class_created(c, actor)])
+        self._metrics.class_created()
+        return created
+
+    async def get_class(self, actor: Actor, class_id: UUID) -> SchoolClass:
+        return await self._classes.get(actor.user_id, class_id)
+
+    async def list_classes(self, actor: Actor, page: PageRequest) -> Page[SchoolClass]:
+        return await self._classes.list(actor.user_id, page)
+
+    async def update_class(
+        self, actor: Actor, class_id: UUID, name: str | None, course_codes: Sequence[str] | None
+    ) -> SchoolClass:
+        changes = ClassChanges(
+            name=name,
+            course_code=single_course_code(course_codes) if course_codes is not None else None,
+            at=self._clock.now(),
+        )
+        return await self._classes.update(
+            actor.user_id, class_id, changes, lambda c: [event_builders.class_updated(c, actor)]
+        )
+
+    async def delete_class(self, actor: Actor, class_id: UUID) -> None:
+        at = self._clock.now()
+        await self._classes.delete(
+            actor.user_id, class_id, lambda d: [event_builders.class_deleted(d, actor, at)]
+        )
+
+    async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
+        """``owner=None`` means a trusted internal service is asking."""
+        return await self._classes.roster(class_id, owner)
