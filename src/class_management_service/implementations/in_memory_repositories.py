@@ -1,0 +1,283 @@
+"""In-memory repositories for ``USE_MOCK_REPOSITORY``; the contract tests hold them to the SQL rules."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TypeVar
+from uuid import UUID
+
+from class_management_service.domain.errors import (
+    ClassNotFoundError,
+    CourseNotFoundError,
+    DuplicateStudentEmailError,
+    StudentNotFoundError,
+)
+from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.models import (
+    UNSET,
+    ClassChanges,
+    Course,
+    DeletedClass,
+    DeletedStudent,
+    NewClass,
+    NewStudent,
+    Page,
+    PageRequest,
+    RosterEntry,
+    SchoolClass,
+    Student,
+    StudentChanges,
+    StudentFilter,
+    StudentUpdate,
+    unique_ids,
+)
+from class_management_service.protocols import (
+    ClassRepositoryProtocol,
+    EventsFor,
+    OutboxStatsProtocol,
+    StudentRepositoryProtocol,
+)
+
+REFERENCE_COURSES = (
+    Course("ENG5", "English 5", "en"),
+    Course("ENG6", "English 6", "en"),
+    Course("ENG7", "English 7", "en"),
+    Course("SV1", "Svenska 1", "sv"),
+    Course("SV2", "Svenska 2", "sv"),
+    Course("SV3", "Svenska 3", "sv"),
+)
+
+Memberships = dict[tuple[UUID, UUID], datetime]
+"""(class_id, student_id) → when the membership was created."""
+
+_Row = TypeVar("_Row", SchoolClass, Student)
+
+
+class InMemoryStore:
+    """The one state both repositories share, as a database would; ``lock`` serialises writes."""
+
+    # Stored classes carry student_count=0 and stored students class_ids=(): both are derived
+    # from ``memberships`` on every read, so there is one source of truth.
+    def __init__(self) -> None:
+        self.courses = {course.code: course for course in REFERENCE_COURSES}
+        self.classes: dict[UUID, SchoolClass] = {}
+        self.students: dict[UUID, Student] = {}
+        self.memberships: Memberships = {}
+        self.outbox: list[OutboxEvent] = []
+        self.lock = asyncio.Lock()
+
+    def course(self, code: str) -> Course:
+        if code not in self.courses:
+            raise CourseNotFoundError(code)
+        return self.courses[code]
+
+    def owned_class(self, owner: str | None, class_id: UUID) -> SchoolClass:
+        row = self.classes.get(class_id)
+        if row is None or (owner is not None and row.created_by_user_id != owner):
+            raise ClassNotFoundError([class_id])
+        return row
+
+    def check_classes_owned(self, owner: str, class_ids: Iterable[UUID]) -> None:
+        missing = [
+            i for i in class_ids if i not in self.classes or self.classes[i].created_by_user_id != owner
+        ]
+        if missing:
+            raise ClassNotFoundError(missing)
+
+    def owned_student(self, owner: str, student_id: UUID) -> Student:
+        row = self.students.get(student_id)
+        if row is None or row.created_by_user_id != owner:
+            raise StudentNotFoundError(student_id)
+        return row
+
+    def check_email_free(self, owner: str, email: str | None, student_id: UUID) -> None:
+        key = None if email is None else email.lower()
+        for row in self.students.values():
+            same_owner = row.created_by_user_id == owner and row.id != student_id
+            if key is not None and same_owner and (row.email or "").lower() == key:
+                raise DuplicateStudentEmailError()
+
+    def full_class(self, row: SchoolClass, links: Memberships | None = None) -> SchoolClass:
+        count = sum(1 for class_id, _ in (self.memberships if links is None else links) if class_id == row.id)
+        return replace(row, student_count=count)
+
+    def full_student(self, row: Student, links: Memberships | None = None) -> Student:
+        items = (self.memberships if links is None else links).items()
+        ordered = sorted((at, class_id) for (class_id, sid), at in items if sid == row.id)
+        return replace(row, class_ids=tuple(class_id for _, class_id in ordered))
+
+    def commit(self, events: Sequence[OutboxEvent], links: Memberships | None = None) -> None:
+        self.outbox.extend(events)
+        if links is not None:
+            self.memberships = links
+
+
+def _paginate(rows: Iterable[_Row], page: PageRequest) -> tuple[list[_Row], int]:
+    ordered = sorted(rows, key=lambda row: (row.created_at, row.id), reverse=True)
+    total = len(ordered)
+    if page.after is not None:
+        after = page.after
+        ordered = [row for row in ordered if (row.created_at, row.id) < after]
+    return ordered[page.offset : page.offset + page.limit], total
+
+
+def _matches(row: Student, query: str | None) -> bool:
+    needle = (query or "").lower()
+    fields = (row.first_name, row.last_name, row.legal_full_name, row.email or "")
+    return any(needle in field.lower() for field in fields)
+
+
+class InMemoryClassRepository(ClassRepositoryProtocol):
+    """Classes kept in an ``InMemoryStore``; for the mock mode and fast tests."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass:
+        async with self._store.lock:
+            course = self._store.course(new.course_code)
+            created = SchoolClass(new.id, new.name, course, 0, new.owner, new.at, new.at)
+            self._store.commit(events(created))
+            self._store.classes[created.id] = created
+            return created
+
+    async def get(self, owner: str, class_id: UUID) -> SchoolClass:
+        return self._store.full_class(self._store.owned_class(owner, class_id))
+
+    async def list(self, owner: str, page: PageRequest) -> Page[SchoolClass]:
+        owned = (row for row in self._store.classes.values() if row.created_by_user_id == owner)
+        rows, total = _paginate(owned, page)
+        return Page([self._store.full_class(row) for row in rows], total, page)
+
+    async def update(
+        self,
+        owner: str,
+        class_id: UUID,
+        changes: ClassChanges,
+        events: EventsFor[SchoolClass],
+    ) -> SchoolClass:
+        async with self._store.lock:
+            row = self._store.owned_class(owner, class_id)
+            course = row.course if changes.course_code is None else self._store.course(changes.course_code)
+            name = row.name if changes.name is None else changes.name
+            updated = replace(row, name=name, course=course, updated_at=changes.at)
+            self._store.commit(events(self._store.full_class(updated)))
+            self._store.classes[class_id] = updated
+            return self._store.full_class(updated)
+
+    async def delete(self, owner: str, class_id: UUID, events: EventsFor[DeletedClass]) -> DeletedClass:
+        async with self._store.lock:
+            row = self._store.owned_class(owner, class_id)
+            links = {key: at for key, at in self._store.memberships.items() if key[0] != class_id}
+            gone = sorted((at, sid) for (cid, sid), at in self._store.memberships.items() if cid == class_id)
+            deleted = DeletedClass(self._store.full_class(row), tuple(sid for _, sid in gone))
+            self._store.commit(events(deleted), links)
+            del self._store.classes[class_id]
+            return deleted
+
+    async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
+        self._store.owned_class(owner, class_id)
+        members = [self._store.students[sid] for cid, sid in self._store.memberships if cid == class_id]
+        members.sort(key=lambda s: (s.last_name, s.first_name, s.id))
+        return [RosterEntry(s.id, s.first_name, s.last_name, s.legal_full_name, s.email) for s in members]
+
+
+class InMemoryStudentRepository(StudentRepositoryProtocol):
+    """Students and memberships kept in an ``InMemoryStore``; for the mock mode and fast tests."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
+        async with self._store.lock:
+            class_ids = unique_ids(new.class_ids)
+            self._store.check_classes_owned(new.owner, class_ids)
+            self._store.check_email_free(new.owner, new.email, new.id)
+            row = Student(
+                new.id,
+                new.first_name,
+                new.last_name,
+                new.legal_full_name,
+                new.email,
+                (),
+                new.owner,
+                new.at,
+                new.at,
+            )
+            created = replace(row, class_ids=class_ids)
+            links = self._store.memberships | {(class_id, new.id): new.at for class_id in class_ids}
+            self._store.commit(events(created), links)
+            self._store.students[new.id] = row
+            return created
+
+    async def get(self, owner: str, student_id: UUID) -> Student:
+        return self._store.full_student(self._store.owned_student(owner, student_id))
+
+    async def list(self, owner: str, page: PageRequest, where: StudentFilter) -> Page[Student]:
+        rows: Iterable[Student] = (s for s in self._store.students.values() if s.created_by_user_id == owner)
+        if where.class_id is not None:
+            self._store.owned_class(owner, where.class_id)
+            rows = (s for s in rows if (where.class_id, s.id) in self._store.memberships)
+        found, total = _paginate((s for s in rows if _matches(s, where.query)), page)
+        return Page([self._store.full_student(s) for s in found], total, page)
+
+    async def update(
+        self,
+        owner: str,
+        student_id: UUID,
+        changes: StudentChanges,
+        events: EventsFor[StudentUpdate],
+    ) -> StudentUpdate:
+        async with self._store.lock:
+            row = _changed(self._store.owned_student(owner, student_id), changes)
+            self._store.check_classes_owned(owner, unique_ids(changes.add_class_ids))
+            self._store.check_email_free(owner, row.email, student_id)
+            links = dict(self._store.memberships)
+            added = tuple(i for i in unique_ids(changes.add_class_ids) if (i, student_id) not in links)
+            links.update({(class_id, student_id): changes.at for class_id in added})
+            removed = tuple(
+                i for i in unique_ids(changes.remove_class_ids) if links.pop((i, student_id), None)
+            )
+            update = StudentUpdate(self._store.full_student(row, links), added, removed)
+            self._store.commit(events(update), links)
+            self._store.students[student_id] = row
+            return update
+
+    async def delete(self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent]) -> DeletedStudent:
+        async with self._store.lock:
+            deleted = DeletedStudent(self._store.full_student(self._store.owned_student(owner, student_id)))
+            links = {key: at for key, at in self._store.memberships.items() if key[1] != student_id}
+            self._store.commit(events(deleted), links)
+            del self._store.students[student_id]
+            return deleted
+
+
+def _changed(row: Student, changes: StudentChanges) -> Student:
+    if changes.first_name is not None:
+        row = replace(
+            row,
+            first_name=changes.first_name,
+            last_name=row.last_name if changes.last_name is None else changes.last_name,
+            legal_full_name=row.legal_full_name
+            if changes.legal_full_name is None
+            else changes.legal_full_name,
+        )
+    email = row.email if changes.email is UNSET else changes.email
+    return replace(row, email=email, updated_at=changes.at)
+
+
+class InMemoryOutboxStats(OutboxStatsProtocol):
+    """Outbox backlog of an ``InMemoryStore``, which never publishes: every event is pending."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def pending(self) -> tuple[int, float | None]:
+        outbox = self._store.outbox
+        if not outbox:
+            return 0, None
+        oldest = min(event.occurred_at for event in outbox)
+        return len(outbox), max(0.0, (datetime.now(UTC) - oldest).total_seconds())
