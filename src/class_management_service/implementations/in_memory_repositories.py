@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
@@ -118,10 +118,11 @@ class InMemoryStore:
 def _paginate(rows: Iterable[_Row], page: PageRequest) -> tuple[list[_Row], int]:
     ordered = sorted(rows, key=lambda row: (row.created_at, row.id), reverse=True)
     total = len(ordered)
-    if page.after is not None:
-        after = page.after
-        ordered = [row for row in ordered if (row.created_at, row.id) < after]
-    return ordered[page.offset : page.offset + page.limit], total
+    if page.after is None:
+        return ordered[page.offset : page.offset + page.limit], total
+    after = page.after
+    # The keyset cursor wins over the offset when both are set, as in the SQL implementation.
+    return [row for row in ordered if (row.created_at, row.id) < after][: page.limit], total
 
 
 def _matches(row: Student, query: str | None) -> bool:
@@ -208,7 +209,7 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
                 new.at,
             )
             created = replace(row, class_ids=class_ids)
-            links = self._store.memberships | {(class_id, new.id): new.at for class_id in class_ids}
+            links = self._store.memberships | _joined(new.id, class_ids, new.at)
             self._store.commit(events(created), links)
             self._store.students[new.id] = row
             return created
@@ -233,14 +234,14 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
     ) -> StudentUpdate:
         async with self._store.lock:
             row = _changed(self._store.owned_student(owner, student_id), changes)
-            self._store.check_classes_owned(owner, unique_ids(changes.add_class_ids))
             self._store.check_email_free(owner, row.email, student_id)
-            links = dict(self._store.memberships)
-            added = tuple(i for i in unique_ids(changes.add_class_ids) if (i, student_id) not in links)
-            links.update({(class_id, student_id): changes.at for class_id in added})
-            removed = tuple(
-                i for i in unique_ids(changes.remove_class_ids) if links.pop((i, student_id), None)
-            )
+            before = self._store.memberships
+            added = tuple(i for i in unique_ids(changes.add_class_ids) if (i, student_id) not in before)
+            self._store.check_classes_owned(owner, added)
+            removed = tuple(i for i in unique_ids(changes.remove_class_ids) if (i, student_id) in before)
+            gone = {(class_id, student_id) for class_id in removed}
+            links = {key: at for key, at in before.items() if key not in gone}
+            links |= _joined(student_id, added, changes.at)
             update = StudentUpdate(self._store.full_student(row, links), added, removed)
             self._store.commit(events(update), links)
             self._store.students[student_id] = row
@@ -256,17 +257,18 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
 
 
 def _changed(row: Student, changes: StudentChanges) -> Student:
-    if changes.first_name is not None:
-        row = replace(
-            row,
-            first_name=changes.first_name,
-            last_name=row.last_name if changes.last_name is None else changes.last_name,
-            legal_full_name=row.legal_full_name
-            if changes.legal_full_name is None
-            else changes.legal_full_name,
-        )
+    first = row.first_name if changes.first_name is None else changes.first_name
+    last = row.last_name if changes.last_name is None else changes.last_name
+    legal = row.legal_full_name if changes.legal_full_name is None else changes.legal_full_name
     email = row.email if changes.email is UNSET else changes.email
-    return replace(row, email=email, updated_at=changes.at)
+    return replace(
+        row, first_name=first, last_name=last, legal_full_name=legal, email=email, updated_at=changes.at
+    )
+
+
+def _joined(student_id: UUID, class_ids: Sequence[UUID], at: datetime) -> Memberships:
+    # One microsecond apart: reads order memberships by time, so they come back in request order.
+    return {(class_id, student_id): at + timedelta(microseconds=i) for i, class_id in enumerate(class_ids)}
 
 
 class InMemoryOutboxStats(OutboxStatsProtocol):
