@@ -1,0 +1,102 @@
+"""The application's one async engine, and the translation of "database unreachable" errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from class_management_service.config import Settings
+from class_management_service.domain.errors import RepositoryUnavailableError
+
+_UNREACHABLE = (
+    OSError,  # includes ConnectionRefusedError and the builtin TimeoutError
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    exc.TimeoutError,  # pool exhausted for pool_timeout seconds
+)
+# SQLSTATE classes meaning "not now": connection exception, insufficient resources, shutdown.
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """Build the engine; opens no connection until first use."""
+    url = settings.database_url
+    if not settings.is_sqlite:
+        return create_async_engine(
+            url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            pool_timeout=settings.database_pool_timeout_s,
+            pool_pre_ping=True,
+        )
+    ensure_sqlite_directory(url)
+    engine = create_async_engine(url)
+    event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    event.listen(engine.sync_engine, "begin", _begin_sqlite)
+    return engine
+
+
+def write_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for one write transaction each (on SQLite it holds the write lock from BEGIN)."""
+    return async_sessionmaker(engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
+
+
+def read_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reads; on PostgreSQL in autocommit, sparing the BEGIN/COMMIT round trips."""
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def ensure_sqlite_directory(database_url: str) -> None:
+    """SQLite creates the file but not its directory; create that if missing."""
+    database = make_url(database_url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # The driver's own implicit BEGIN skips SELECTs, so reads before a write would fall outside
+    # the transaction; SQLAlchemy's "begin" hook emits BEGIN instead.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    # Writes take the write lock up front: a deferred transaction that reads and then writes
+    # fails with SQLITE_BUSY instead of waiting when another writer got there first.
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@asynccontextmanager
+async def translate_database_errors() -> AsyncIterator[None]:
+    """Turn "the database cannot be reached" into RepositoryUnavailableError; others pass."""
+    try:
+        yield
+    except exc.DBAPIError as error:
+        if error.connection_invalidated or _is_unavailable(error):
+            raise RepositoryUnavailableError() from error
+        raise
+    except _UNREACHABLE as error:
+        raise RepositoryUnavailableError() from error
+
+
+def _is_unavailable(error: exc.DBAPIError) -> bool:
+    if isinstance(error, exc.OperationalError | exc.InterfaceError):
+        return True
+    if isinstance(error.orig, _UNREACHABLE):
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)

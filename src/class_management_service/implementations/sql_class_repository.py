@@ -1,0 +1,190 @@
+"""Classes in PostgreSQL or SQLite: each write commits the change and its outbox rows together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import bindparam, delete, func, insert, literal_column, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.expression import ColumnClause
+
+from class_management_service.domain.errors import ClassNotFoundError, CourseNotFoundError
+from class_management_service.domain.models import (
+    ClassChanges,
+    DeletedClass,
+    NewClass,
+    Page,
+    PageRequest,
+    RosterEntry,
+    SchoolClass,
+)
+from class_management_service.implementations.database import (
+    read_sessions,
+    translate_database_errors,
+    write_sessions,
+)
+from class_management_service.implementations.sql_outbox import add_outbox_events
+from class_management_service.implementations.sql_rows import (
+    CLASS_COLUMNS,
+    STUDENT_COUNT,
+    owned,
+    paginate,
+    to_roster_entry,
+    to_school_class,
+    utc,
+)
+from class_management_service.models_db import class_students, classes, courses, students
+from class_management_service.protocols import ClassRepositoryProtocol, EventsFor
+
+# RETURNING may only name the written table, so the course and the count come back through
+# subqueries; SQLAlchemy does not correlate those to an INSERT, hence the literal outer columns.
+_RETURNED_COURSE_ID: ColumnClause[Any] = literal_column("classes.course_id")
+
+
+def _course_of_class(column: Any) -> Any:
+    return select(column).where(courses.c.id == _RETURNED_COURSE_ID).scalar_subquery()
+
+
+_RETURNED_STUDENT_COUNT = (
+    select(func.count())
+    .where(class_students.c.class_id == literal_column("classes.id"))
+    .scalar_subquery()
+    .label("student_count")
+)
+_RETURNING = (
+    classes.c.id,
+    classes.c.name,
+    classes.c.created_by_user_id,
+    classes.c.created_at,
+    classes.c.updated_at,
+    _course_of_class(courses.c.course_code).label("course_code"),
+    _course_of_class(courses.c.name).label("course_name"),
+    _course_of_class(courses.c.language).label("course_language"),
+)
+_INSERT_CLASS = (
+    insert(classes)
+    .from_select(
+        ["id", "name", "course_id", "created_by_user_id", "created_at", "updated_at"],
+        select(
+            bindparam("id", type_=classes.c.id.type),
+            bindparam("name", type_=classes.c.name.type),
+            courses.c.id,
+            bindparam("owner", type_=classes.c.created_by_user_id.type),
+            bindparam("created_at", type_=classes.c.created_at.type),
+            bindparam("updated_at", type_=classes.c.updated_at.type),
+        ).where(courses.c.course_code == bindparam("course_code")),
+    )
+    .returning(*_RETURNING)
+)
+_SELECT_CLASSES = select(*CLASS_COLUMNS, STUDENT_COUNT).join_from(
+    classes, courses, courses.c.id == classes.c.course_id
+)
+_ROSTER = (
+    select(
+        classes.c.created_by_user_id.label("owner"),
+        students.c.id.label("student_id"),
+        students.c.first_name,
+        students.c.last_name,
+        students.c.legal_full_name,
+        students.c.email,
+    )
+    .select_from(classes)
+    .outerjoin(class_students, class_students.c.class_id == classes.c.id)
+    .outerjoin(students, students.c.id == class_students.c.student_id)
+    .order_by(students.c.last_name, students.c.first_name, students.c.id)
+)
+
+
+class SqlAlchemyClassRepository(ClassRepositoryProtocol):
+    """Stores classes with SQLAlchemy Core statements, a few round trips per request."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = write_sessions(engine)
+        self._reads = read_sessions(engine)
+
+    async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass:
+        at = utc(new.at)
+        params = {"id": new.id, "name": new.name, "owner": new.owner, "course_code": new.course_code}
+        async with translate_database_errors(), self._sessions.begin() as session:
+            result = await session.execute(_INSERT_CLASS, {**params, "created_at": at, "updated_at": at})
+            row = result.one_or_none()
+            if row is None:
+                raise CourseNotFoundError(new.course_code)
+            school_class = to_school_class(row, student_count=0)
+            await add_outbox_events(session, events(school_class))
+        return school_class
+
+    async def get(self, owner: str, class_id: UUID) -> SchoolClass:
+        statement = _SELECT_CLASSES.where(owned(classes, owner, class_id))
+        async with translate_database_errors(), self._reads.begin() as session:
+            row = (await session.execute(statement)).one_or_none()
+        if row is None:
+            raise ClassNotFoundError([class_id])
+        return to_school_class(row)
+
+    async def list(self, owner: str, page: PageRequest) -> Page[SchoolClass]:
+        mine = classes.c.created_by_user_id == owner
+        page_statement = paginate(_SELECT_CLASSES.where(mine), classes, page)
+        total_statement = select(func.count()).select_from(classes).where(mine)
+        async with translate_database_errors(), self._reads.begin() as session:
+            rows = (await session.execute(page_statement)).all()
+            total = (await session.execute(total_statement)).scalar_one()
+        return Page(items=[to_school_class(row) for row in rows], total=total, request=page)
+
+    async def update(
+        self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
+    ) -> SchoolClass:
+        values: dict[str, Any] = {"updated_at": utc(changes.at)}
+        if changes.name is not None:
+            values["name"] = changes.name
+        if changes.course_code is not None:
+            # An unknown code keeps the current course; the code check below then rejects it.
+            course_id = select(courses.c.id).where(courses.c.course_code == changes.course_code)
+            values["course_id"] = func.coalesce(course_id.scalar_subquery(), classes.c.course_id)
+        # The UPDATE row lock serialises writers of this class, so outbox ids follow commit order.
+        statement = (
+            update(classes)
+            .where(owned(classes, owner, class_id))
+            .values(values)
+            .returning(*_RETURNING, _RETURNED_STUDENT_COUNT)
+        )
+        async with translate_database_errors(), self._sessions.begin() as session:
+            row = (await session.execute(statement)).one_or_none()
+            if row is None:
+                raise ClassNotFoundError([class_id])
+            if changes.course_code is not None and row.course_code != changes.course_code:
+                raise CourseNotFoundError(changes.course_code)
+            school_class = to_school_class(row)
+            await add_outbox_events(session, events(school_class))
+        return school_class
+
+    async def delete(self, owner: str, class_id: UUID, events: EventsFor[DeletedClass]) -> DeletedClass:
+        lock = _SELECT_CLASSES.where(owned(classes, owner, class_id)).with_for_update(of=classes)
+        # Read after the lock: no membership can be added while it is held.
+        members = (
+            delete(class_students)
+            .where(class_students.c.class_id == class_id)
+            .returning(class_students.c.student_id, class_students.c.created_at)
+        )
+        async with translate_database_errors(), self._sessions.begin() as session:
+            row = (await session.execute(lock)).one_or_none()
+            if row is None:
+                raise ClassNotFoundError([class_id])
+            removed = sorted((await session.execute(members)).all(), key=lambda m: (utc(m[1]), m[0]))
+            await session.execute(delete(classes).where(classes.c.id == class_id))
+            deleted = DeletedClass(
+                school_class=to_school_class(row, student_count=len(removed)),
+                removed_student_ids=tuple(student_id for student_id, _ in removed),
+            )
+            await add_outbox_events(session, events(deleted))
+        return deleted
+
+    async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
+        statement = _ROSTER.where(classes.c.id == class_id)
+        async with translate_database_errors(), self._reads.begin() as session:
+            rows = (await session.execute(statement)).all()
+        if not rows or (owner is not None and rows[0].owner != owner):
+            raise ClassNotFoundError([class_id])
+        return [to_roster_entry(row) for row in rows if row.student_id is not None]

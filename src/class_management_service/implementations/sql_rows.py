@@ -1,0 +1,103 @@
+"""Row → domain mappers and the query pieces both SQL repositories share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeAlias
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Row, Select, Table, and_, func, or_, select
+
+from class_management_service.domain.models import (
+    Course,
+    PageRequest,
+    RosterEntry,
+    SchoolClass,
+    Student,
+)
+from class_management_service.models_db import class_students, classes, courses, students
+
+STUDENT_COUNT = (
+    select(func.count())
+    .where(class_students.c.class_id == classes.c.id)
+    .correlate(classes)
+    .scalar_subquery()
+    .label("student_count")
+)
+CLASS_COLUMNS = (
+    classes.c.id,
+    classes.c.name,
+    classes.c.created_by_user_id,
+    classes.c.created_at,
+    classes.c.updated_at,
+    courses.c.course_code,
+    courses.c.name.label("course_name"),
+    courses.c.language.label("course_language"),
+)
+STUDENT_COLUMNS = tuple(students.c)
+
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+
+
+def utc(moment: datetime) -> datetime:
+    """Aware UTC: SQLite stores wall time without an offset, so every write and read goes via UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def membership_times(at: datetime, count: int) -> list[datetime]:
+    """Memberships read back ordered by (created_at, id); one microsecond apart keeps request order."""
+    start = utc(at)
+    return [start + timedelta(microseconds=i) for i in range(count)]
+
+
+def paginate(statement: Select[Any], table: Table, page: PageRequest) -> Select[Any]:
+    """Newest first with an id tiebreak; the keyset cursor wins over the offset when both are set."""
+    created_at, row_id = table.c.created_at, table.c.id
+    statement = statement.order_by(created_at.desc(), row_id.desc()).limit(page.limit)
+    if page.after is None:
+        return statement.offset(page.offset)
+    after_at, after_id = utc(page.after[0]), page.after[1]
+    return statement.where(or_(created_at < after_at, and_(created_at == after_at, row_id < after_id)))
+
+
+def owned(table: Table, owner: str, row_id: UUID) -> ColumnElement[bool]:
+    return and_(table.c.id == row_id, table.c.created_by_user_id == owner)
+
+
+def to_school_class(row: AnyRow, student_count: int | None = None) -> SchoolClass:
+    return SchoolClass(
+        id=row.id,
+        name=row.name,
+        course=Course(code=row.course_code, name=row.course_name, language=row.course_language),
+        student_count=row.student_count if student_count is None else student_count,
+        created_by_user_id=row.created_by_user_id,
+        created_at=utc(row.created_at),
+        updated_at=utc(row.updated_at),
+    )
+
+
+def to_student(row: AnyRow, class_ids: Iterable[UUID]) -> Student:
+    return Student(
+        id=row.id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        legal_full_name=row.legal_full_name,
+        email=row.email,
+        class_ids=tuple(class_ids),
+        created_by_user_id=row.created_by_user_id,
+        created_at=utc(row.created_at),
+        updated_at=utc(row.updated_at),
+    )
+
+
+def to_roster_entry(row: AnyRow) -> RosterEntry:
+    return RosterEntry(
+        student_id=row.student_id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        legal_full_name=row.legal_full_name,
+        email=row.email,
+    )

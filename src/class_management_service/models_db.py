@@ -1,0 +1,173 @@
+"""Database schema as SQLAlchemy 2 typed models; Alembic revisions are written to match it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Timestamp = DateTime(timezone=True)
+# SQLite only autoincrements an INTEGER PRIMARY KEY (the rowid alias), never a BIGINT.
+OutboxId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative root; its metadata names every constraint so migrations are stable."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class CourseRow(Base):
+    """Reference course; seeded by migration 0002, never written by the API."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    course_code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(8))
+
+
+class ClassRow(Base):
+    """A teacher's class."""
+
+    __tablename__ = "classes"
+    __table_args__ = (Index("ix_classes_owner_created", "created_by_user_id", "created_at", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    course_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("courses.id"))
+    created_by_user_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class StudentRow(Base):
+    """A teacher's student; email is unique per teacher, case-insensitively."""
+
+    __tablename__ = "students"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(255))
+    last_name: Mapped[str] = mapped_column(String(255))
+    legal_full_name: Mapped[str] = mapped_column(String(512))
+    email: Mapped[str | None] = mapped_column(String(255))
+    created_by_user_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+Index("ix_students_owner_created", StudentRow.created_by_user_id, StudentRow.created_at, StudentRow.id)
+# The repositories recognise a duplicate email by this name in the IntegrityError.
+STUDENT_EMAIL_INDEX = "uq_students_owner_email_lower"
+Index(STUDENT_EMAIL_INDEX, StudentRow.created_by_user_id, func.lower(StudentRow.email), unique=True)
+
+
+class ClassStudentRow(Base):
+    """Membership of a student in a class; a set, so the pair is the key."""
+
+    __tablename__ = "class_student_association"
+    __table_args__ = (Index("ix_class_student_association_student_id", "student_id"),)
+
+    class_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True
+    )
+    student_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("students.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class EssayStudentRow(Base):
+    """An NLP-suggested essay→student match awaiting validation (kept for schema compatibility)."""
+
+    __tablename__ = "essay_student_associations"
+    __table_args__ = (
+        Index("ix_essay_student_associations_batch_status", "batch_id", "validation_status"),
+        Index("ix_essay_student_associations_class_status", "class_id", "validation_status"),
+        Index("ix_essay_student_associations_student_id", "student_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    essay_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    student_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("students.id", ondelete="CASCADE"))
+    class_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("classes.id", ondelete="CASCADE"))
+    batch_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    confidence_score: Mapped[float | None] = mapped_column(Float)
+    match_reasons: Mapped[Any | None] = mapped_column(JSON)
+    validation_status: Mapped[str] = mapped_column(String(50), server_default="pending_validation")
+    validated_by: Mapped[str | None] = mapped_column(String(255))
+    validated_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    validation_method: Mapped[str | None] = mapped_column(String(50))
+    created_by_user_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class EventOutboxRow(Base):
+    """An event envelope committed with its change and waiting for the relay."""
+
+    __tablename__ = "event_outbox"
+    __table_args__ = (
+        Index(
+            "ix_event_outbox_pending",
+            "id",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
+        Index("ix_event_outbox_published_at", "published_at"),
+        # Never reuse an id on SQLite, even after the newest rows were purged.
+        {"sqlite_autoincrement": True},
+    )
+
+    # The identity order is the publish order; rows of one aggregate are inserted under its row
+    # lock, so their ids follow commit order.
+    id: Mapped[int] = mapped_column(OutboxId, Identity(), primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    topic: Mapped[str] = mapped_column(String(255))
+    aggregate_type: Mapped[str] = mapped_column(String(32))
+    aggregate_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(255))
+    correlation_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    payload: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    published_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+metadata = Base.metadata
+courses: Table = metadata.tables["courses"]
+classes: Table = metadata.tables["classes"]
+students: Table = metadata.tables["students"]
+class_students: Table = metadata.tables["class_student_association"]
+essay_students: Table = metadata.tables["essay_student_associations"]
+event_outbox: Table = metadata.tables["event_outbox"]
