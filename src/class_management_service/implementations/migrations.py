@@ -16,7 +16,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def upgrade_to_head(database_url: str) -> None:
-    _run(command.upgrade, database_url, "head")
+    upgrade_to(database_url, "head")
+
+
+def upgrade_to(database_url: str, revision: str) -> None:
+    _run(command.upgrade, database_url, revision)
 
 
 def downgrade_to(database_url: str, revision: str) -> None:
