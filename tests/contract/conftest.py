@@ -63,9 +63,10 @@ class Repos:
     outbox: Callable[[], Awaitable[list[StoredEvent]]]
 
 
-def moment(seconds: float = 0.0) -> datetime:
+def moment() -> datetime:
     """A timestamp later than every earlier call, with microseconds, so orderings are strict."""
-    return BASE_TIME + timedelta(seconds=next(_ticks) * 10 + seconds, microseconds=next(_ticks))
+    tick = next(_ticks)
+    return BASE_TIME + timedelta(seconds=10 * tick, microseconds=tick)
 
 
 def actor_for(owner: str) -> Actor:

@@ -551,3 +551,49 @@ async def test_delete_records_one_student_deleted_event_naming_the_removed_membe
         "correlation_id": str(actor.correlation_id),
     }
     assert_envelope(envelope, "huleedu.class.student.deleted.v1", actor, deleted_at, expected)
+
+
+async def test_update_allows_an_email_another_teacher_uses(repos: Repos) -> None:
+    owner, email = unique_user(), unique_email()
+    await add_student(repos, unique_user(), email=email)
+    created = await add_student(repos, owner)
+
+    update = await repos.students.update(owner, created.id, changes(email=email), no_events)
+
+    assert update.student.email == email
+
+
+async def test_concurrent_updates_adding_one_class_report_it_added_once(repos: Repos) -> None:
+    owner = unique_user()
+    school_class = await add_class(repos, owner)
+    created = await add_student(repos, owner)
+
+    updates = await asyncio.gather(
+        *(
+            repos.students.update(owner, created.id, changes(add=[school_class.id]), no_events)
+            for _ in range(4)
+        )
+    )
+
+    assert sorted(len(u.added_class_ids) for u in updates) == [0, 0, 0, 1]
+    assert (await repos.classes.get(owner, school_class.id)).student_count == 1
+
+
+async def test_enrolling_while_the_class_is_deleted_leaves_no_dangling_membership(repos: Repos) -> None:
+    owner = unique_user()
+    school_class = await add_class(repos, owner)
+    new = new_student(owner, class_ids=[school_class.id])
+
+    deleted, created = await asyncio.gather(
+        repos.classes.delete(owner, school_class.id, no_events),
+        repos.students.create(new, no_events),
+        return_exceptions=True,
+    )
+
+    assert not isinstance(deleted, BaseException)
+    if isinstance(created, BaseException):
+        assert isinstance(created, ClassNotFoundError)
+        assert deleted.removed_student_ids == ()
+    else:
+        assert deleted.removed_student_ids == (new.id,)
+        assert (await repos.students.get(owner, new.id)).class_ids == ()
