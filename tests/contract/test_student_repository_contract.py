@@ -298,6 +298,22 @@ async def test_list_searches_names_legal_name_and_email_case_insensitively(
     assert page.total == len(expected)
 
 
+async def test_list_search_folds_the_case_of_non_ascii_letters(
+    repos: Repos, request: pytest.FixtureRequest
+) -> None:
+    implementation = request.node.callspec.params["repos"]
+    if implementation != "memory":
+        # SQLite's lower() folds ASCII only; PostgreSQL's does too in a database whose ctype is "C".
+        is_strict = implementation == "sqlite"
+        request.applymarker(pytest.mark.xfail(reason="SQL lower() folds ASCII only", strict=is_strict))
+    owner = unique_user()
+    swede = await add_student(repos, owner, "Åsa", "Öberg")
+
+    page = await repos.students.list(owner, PageRequest(), StudentFilter(query="åsa öberg"))
+
+    assert [s.id for s in page.items] == [swede.id]
+
+
 @pytest.mark.parametrize("query", ["%", "_", "a%b", "a_b"])
 async def test_list_treats_wildcard_characters_in_the_search_literally(repos: Repos, query: str) -> None:
     owner = unique_user()
