@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
 
 import pytest
 from quart.typing import TestClientProtocol
@@ -15,6 +21,7 @@ from class_management_service.config import Settings
 from tests.conftest import MUTABLE_TABLES, unique_user
 
 INTERNAL_KEY = "internal-test-key"
+Json = dict[str, Any]
 
 
 def api_settings(database_url: str, **overrides: object) -> Settings:
@@ -30,6 +37,35 @@ def api_settings(database_url: str, **overrides: object) -> Settings:
     return Settings.model_validate(values)
 
 
+@asynccontextmanager
+async def serving_client(settings: Settings) -> AsyncIterator[TestClientProtocol]:
+    """A test client of an app built from ``settings``, with its serving hooks run around it."""
+    app = create_app(settings)
+    async with app.test_app() as test_app:
+        yield test_app.test_client()
+
+
+def closed_port_url() -> str:
+    """A PostgreSQL URL on a local port nobody listens on: the database is unreachable."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"postgresql+asyncpg://cms:cms@127.0.0.1:{port}/cms"
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One ``event_outbox`` row with its payload decoded."""
+
+    event_id: UUID
+    topic: str
+    aggregate_type: str
+    aggregate_id: str
+    user_id: str
+    correlation_id: UUID
+    envelope: Json
+
+
 @dataclass
 class Api:
     """A test client plus the teacher it speaks as and the database it writes to."""
@@ -38,8 +74,8 @@ class Api:
     engine: AsyncEngine
     user: str
 
-    def headers(self, user: str | None = None) -> dict[str, str]:
-        return {"X-User-ID": user or self.user}
+    def headers(self, user: str | None = None, **extra: str) -> dict[str, str]:
+        return {"X-User-ID": user or self.user, **extra}
 
     async def counts(self) -> dict[str, int]:
         """Row counts of every mutable table: the proof that a rejected request wrote nothing."""
@@ -49,22 +85,112 @@ class Api:
                 for table in MUTABLE_TABLES
             }
 
-    async def create_class(self, name: str = "9A English", course: str = "ENG5", user: str | None = None) -> dict:
+    async def rows(self, sql: str, **params: object) -> list[Json]:
+        """Runs a query on the database directly, bypassing the app."""
+        async with self.engine.connect() as connection:
+            result = await connection.execute(text(sql), params)
+            return [dict(row) for row in result.mappings()]
+
+    async def outbox(self) -> list[OutboxRow]:
+        """Every outbox row, in insertion (publish) order."""
+        found = await self.rows(
+            "SELECT event_id, topic, aggregate_type, aggregate_id, user_id, correlation_id, payload"
+            " FROM event_outbox ORDER BY id"
+        )
+        return [
+            OutboxRow(
+                event_id=UUID(str(row["event_id"])),
+                topic=row["topic"],
+                aggregate_type=row["aggregate_type"],
+                aggregate_id=str(row["aggregate_id"]),
+                user_id=row["user_id"],
+                correlation_id=UUID(str(row["correlation_id"])),
+                envelope=json.loads(row["payload"]),
+            )
+            for row in found
+        ]
+
+    async def create_class(
+        self, name: str = "9A English", course: str = "ENG5", user: str | None = None
+    ) -> Json:
         response = await self.client.post(
             "/v1/classes/", json={"name": name, "course_codes": [course]}, headers=self.headers(user)
         )
         assert response.status_code == 201, await response.get_data(as_text=True)
-        return await response.get_json()
+        body: Json = await response.get_json()
+        return body
 
-    async def create_student(self, user: str | None = None, **body: object) -> dict:
+    async def create_student(self, user: str | None = None, **body: object) -> Json:
         payload = {"person_name": {"first_name": "Ada", "last_name": "Lovelace"}, **body}
         response = await self.client.post("/v1/classes/students", json=payload, headers=self.headers(user))
         assert response.status_code == 201, await response.get_data(as_text=True)
-        return await response.get_json()
+        created: Json = await response.get_json()
+        return created
+
+    async def get_json(self, path: str, user: str | None = None) -> Json:
+        """GET that must succeed; its body."""
+        response = await self.client.get(path, headers=self.headers(user))
+        assert response.status_code == 200, await response.get_data(as_text=True)
+        body: Json = await response.get_json()
+        return body
+
+
+def parse_timestamp(value: object) -> datetime:
+    """An ISO-8601 timestamp that carries its UTC offset (naive ones are a contract break)."""
+    assert isinstance(value, str)
+    moment = datetime.fromisoformat(value)
+    assert moment.tzinfo is not None, f"{value!r} has no UTC offset"
+    assert moment.utcoffset() is not None
+    return moment
+
+
+async def single_new_event(api: Api, before: int) -> OutboxRow:
+    """The one outbox row written since there were ``before`` rows; fails on none or several."""
+    rows = await api.outbox()
+    new = rows[before:]
+    assert len(new) == 1, [row.topic for row in new]
+    return new[0]
+
+
+def assert_envelope(row: OutboxRow, topic: str, correlation_id: str | None = None) -> Json:
+    """Checks the envelope against its row (DESIGN §5) and returns its ``data``."""
+    envelope = row.envelope
+    assert row.topic == topic
+    assert UUID(envelope["event_id"]) == row.event_id
+    assert envelope["event_type"] == topic
+    assert envelope["source_service"] == "class_management_service"
+    assert envelope["schema_version"] == 1
+    assert UUID(envelope["correlation_id"]) == row.correlation_id
+    if correlation_id is not None:
+        assert envelope["correlation_id"] == correlation_id
+    parse_timestamp(envelope["event_timestamp"])
+    data: Json = envelope["data"]
+    assert data["correlation_id"] == envelope["correlation_id"]
+    return data
+
+
+ERROR_KEYS = {"code", "message", "correlation_id", "service", "timestamp", "details"}
+
+
+def assert_error(body: object, code: str, correlation_id: str | None = None) -> Json:
+    """Checks the one error envelope of DESIGN §3.4 and returns its ``error`` object."""
+    assert isinstance(body, dict)
+    assert set(body) == {"error"}, body
+    error: Json = body["error"]
+    assert set(error) == ERROR_KEYS, error
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str)
+    assert error["message"]
+    assert error["service"] == "class_management_service"
+    UUID(error["correlation_id"])
+    if correlation_id is not None:
+        assert error["correlation_id"] == correlation_id
+    parse_timestamp(error["timestamp"])
+    assert isinstance(error["details"], dict)
+    return error
 
 
 @pytest.fixture
 async def api(clean_pg: AsyncEngine, postgres_url: str) -> AsyncIterator[Api]:
-    app = create_app(api_settings(postgres_url))
-    async with app.test_app() as test_app:
-        yield Api(client=test_app.test_client(), engine=clean_pg, user=unique_user())
+    async with serving_client(api_settings(postgres_url)) as client:
+        yield Api(client=client, engine=clean_pg, user=unique_user())

@@ -24,9 +24,15 @@ async def _begin_request() -> Response | None:
     g.correlation_id = correlation_id_from(request.headers.get(CORRELATION_HEADER))
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(correlation_id=str(g.correlation_id))
-    if request.method in _BODY_METHODS and request.content_length and not request.is_json:
+    if request.method in _BODY_METHODS and not request.is_json and _may_have_body():
         return error_response(415, "UNSUPPORTED_MEDIA_TYPE", "Request bodies must be application/json")
     return None
+
+
+def _may_have_body() -> bool:
+    # A chunked body has no Content-Length; a declared non-JSON media type is refused either way.
+    is_chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    return bool(request.content_length or is_chunked or request.mimetype)
 
 
 def _route_template() -> str:
