@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -86,9 +87,17 @@ async def clean_pg(pg_engine: AsyncEngine) -> AsyncEngine:
     return pg_engine
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head per session; tests get copies (migrating is ~0.2 s)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "cms.db"
+    upgrade_to_head(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> Iterator[str]:
-    """A migrated SQLite file, the embedded default's database."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cms.db'}"
-    upgrade_to_head(url)
-    yield url
+def sqlite_url(tmp_path: Path, migrated_sqlite_template: Path) -> Iterator[str]:
+    """A migrated SQLite file of its own, the embedded default's database."""
+    path = tmp_path / "cms.db"
+    shutil.copyfile(migrated_sqlite_template, path)
+    yield f"sqlite+aiosqlite:///{path}"
