@@ -22,6 +22,7 @@ from tests.conftest import MUTABLE_TABLES, unique_user
 
 INTERNAL_KEY = "internal-test-key"
 Json = dict[str, Any]
+Client = TestClientProtocol  # a name pytest does not try to collect in test modules
 
 
 def api_settings(database_url: str, **overrides: object) -> Settings:
@@ -38,7 +39,7 @@ def api_settings(database_url: str, **overrides: object) -> Settings:
 
 
 @asynccontextmanager
-async def serving_client(settings: Settings) -> AsyncIterator[TestClientProtocol]:
+async def serving_client(settings: Settings) -> AsyncIterator[Client]:
     """A test client of an app built from ``settings``, with its serving hooks run around it."""
     app = create_app(settings)
     async with app.test_app() as test_app:
@@ -70,7 +71,7 @@ class OutboxRow:
 class Api:
     """A test client plus the teacher it speaks as and the database it writes to."""
 
-    client: TestClientProtocol
+    client: Client
     engine: AsyncEngine
     user: str
 

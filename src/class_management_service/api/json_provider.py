@@ -16,16 +16,24 @@ def _default(value: object) -> Any:
     return DefaultJSONProvider.default(value)
 
 
+def _encode(obj: Any) -> bytes:
+    try:
+        return orjson.dumps(obj, default=_default)
+    except TypeError:
+        # quart-schema's OpenAPI document keys responses by int status codes; that option costs
+        # time on every dict, so only documents that need it pay for it.
+        return orjson.dumps(obj, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
 class OrjsonProvider(DefaultJSONProvider):
     """Serialises with orjson; falls back to pydantic and Flask's encoder for other types."""
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:  # noqa: ARG002 - orjson takes no options
-        return orjson.dumps(obj, default=_default).decode()
+        return _encode(obj).decode()
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:  # noqa: ARG002
         return orjson.loads(s)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         obj = self._prepare_response_obj(args, kwargs)
-        body = orjson.dumps(obj, default=_default)
-        return Response(body, mimetype="application/json")
+        return Response(_encode(obj), mimetype="application/json")

@@ -15,6 +15,21 @@ from class_management_service.api.request_context import (
 
 _TEACHER_PREFIX = "/v1/classes"
 _ROSTER_SUFFIX = "/roster"
+_JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
+# Routes without a response model: quart-schema leaves their `responses` empty, which OpenAPI forbids.
+_UNMODELLED_RESPONSES: dict[str, dict[str, Any]] = {
+    "/healthz": {
+        "200": {"description": "Ready: the database is reachable", "content": _JSON_OBJECT},
+        "503": {"description": "Not ready: the database is unreachable", "content": _JSON_OBJECT},
+    },
+    "/metrics": {
+        "200": {
+            "description": "Prometheus text exposition",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+}
+_DEFAULT_RESPONSES = {"default": {"description": "See the service README"}}
 
 
 def _header(name: str, *, is_required: bool, description: str) -> dict[str, Any]:
@@ -38,6 +53,10 @@ class ClassManagementOpenAPIProvider(OpenAPIProvider):
 
     def build_paths(self, rule: Rule) -> tuple[dict[str, Any], dict[str, Any]]:
         paths, components = super().build_paths(rule)
+        for operations in paths.values():
+            for operation in operations.values():
+                if not operation.get("responses"):
+                    operation["responses"] = _UNMODELLED_RESPONSES.get(rule.rule, _DEFAULT_RESPONSES)
         if not rule.rule.startswith(_TEACHER_PREFIX):
             return paths, components
         is_roster = rule.rule.endswith(_ROSTER_SUFFIX)
