@@ -20,6 +20,7 @@ from class_management_service.api.student_routes import student_bp
 from class_management_service.config import Settings
 from class_management_service.di import providers_for
 from class_management_service.implementations.database import create_engine
+from class_management_service.implementations.outbox_relay import OutboxRelay
 from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
 from class_management_service.logging_config import configure_logging
 
@@ -76,6 +77,11 @@ def _configure(app: HuleEduApp, settings: Settings) -> None:
     app.json = OrjsonProvider(app)  # after QuartSchema, which installs its own provider
 
 
+def relay_runs_in_app(settings: Settings) -> bool:
+    """The relay needs Kafka and the SQL outbox; without Kafka, events wait in the outbox."""
+    return settings.relay_enabled and settings.is_kafka_configured and not settings.use_mock_repository
+
+
 def create_app(settings: Settings | None = None, *override_providers: Provider) -> HuleEduApp:
     """Build the app; no connection is opened until the first request or serving starts."""
     settings = settings or Settings()
@@ -92,9 +98,16 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
     app.container = container
     app.database_engine = engine
 
+    @app.before_serving
+    async def _start_relay() -> None:
+        if relay_runs_in_app(settings):
+            # Builds the publisher without connecting: Kafka down at start-up is retried, not fatal.
+            (await container.get(OutboxRelay)).start()
+
     @app.after_serving
     async def _stop() -> None:
         # quart-dishka closes request scopes only; the APP container and the engine are ours.
+        # Closing the container first stops (drains) the relay, then closes Kafka and Redis.
         await container.close()
         await engine.dispose()
 

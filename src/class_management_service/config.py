@@ -13,9 +13,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/class_management.db"
 class Settings(BaseSettings):
     """Every knob the service reads; the defaults run the embedded mode with nothing installed."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="CLASS_MANAGEMENT_SERVICE_", env_file=".env", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="CLASS_MANAGEMENT_SERVICE_", env_file=".env", extra="ignore")
 
     service_name: str = "class_management_service"
     environment: str = "development"
@@ -36,6 +34,10 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     relay_max_backoff_s: float = Field(default=30.0, gt=0)
+    # First wait after a failed row or broker failure; doubles (with jitter) up to the maximum.
+    relay_initial_backoff_s: float = Field(default=0.5, gt=0)
+    # On shutdown the relay keeps publishing what is pending for at most this long.
+    relay_drain_timeout_s: float = Field(default=10.0, ge=0)
     outbox_retention_hours: float = Field(default=24.0, ge=0)
 
     use_mock_repository: bool = False

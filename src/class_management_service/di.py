@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from dishka import Provider, Scope, from_context, provide
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
 from class_management_service.implementations.health_probes import (
     AlwaysHealthyProbe,
+    KafkaMetadataProbe,
+    RedisPingProbe,
     SqlAlchemyDatabaseProbe,
 )
 from class_management_service.implementations.in_memory_repositories import (
@@ -16,7 +21,20 @@ from class_management_service.implementations.in_memory_repositories import (
     InMemoryStore,
     InMemoryStudentRepository,
 )
+from class_management_service.implementations.kafka_publisher import AiokafkaEventPublisher
+from class_management_service.implementations.outbox_relay import OutboxRelay, RelayPorts
+from class_management_service.implementations.outbox_store import SqlAlchemyOutboxStore
 from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
+from class_management_service.implementations.redis_notifier import (
+    DisabledNotificationPublisher,
+    RedisNotificationPublisher,
+    create_redis_client,
+)
+from class_management_service.implementations.relay_leadership import (
+    FileLockLeadership,
+    PostgresAdvisoryLeadership,
+    asyncpg_dsn,
+)
 from class_management_service.implementations.sql_class_repository import SqlAlchemyClassRepository
 from class_management_service.implementations.sql_outbox import SqlAlchemyOutboxStats
 from class_management_service.implementations.sql_student_repository import (
@@ -26,10 +44,14 @@ from class_management_service.implementations.system_clock import SystemClock
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
     ClockProtocol,
+    EventPublisherProtocol,
     HealthProbeProtocol,
     MetricsRecorderProtocol,
+    NotificationPublisherProtocol,
     ObservabilityProtocol,
     OutboxStatsProtocol,
+    RelayLeadershipProtocol,
+    RelayMetricsProtocol,
     StudentRepositoryProtocol,
 )
 from class_management_service.services.class_service import ClassService
@@ -54,6 +76,78 @@ class InfrastructureProvider(Provider):
     @provide
     def observability(self, metrics: PrometheusMetrics) -> ObservabilityProtocol:
         return metrics
+
+    @provide
+    def relay_metrics(self, metrics: PrometheusMetrics) -> RelayMetricsProtocol:
+        return metrics
+
+
+class EventDeliveryProvider(Provider):
+    """APP scope: Kafka publisher, Redis client and notifier, leadership and the outbox relay.
+
+    Building any of them opens no connection, so the app starts with Kafka or Redis down; each
+    generator closes what it opened when the container closes (``after_serving``).
+    """
+
+    scope = Scope.APP
+
+    @provide
+    async def event_publisher(self, settings: Settings) -> AsyncIterator[EventPublisherProtocol]:
+        publisher = AiokafkaEventPublisher(settings)
+        yield publisher
+        await publisher.close()
+
+    @provide
+    async def redis_client(self, settings: Settings) -> AsyncIterator[Redis | None]:
+        client = create_redis_client(settings.redis_url) if settings.redis_url.strip() else None
+        yield client
+        if client is not None:
+            await client.aclose()
+
+    @provide
+    async def notifier(
+        self, client: Redis | None, metrics: RelayMetricsProtocol
+    ) -> AsyncIterator[NotificationPublisherProtocol]:
+        notifier = (
+            DisabledNotificationPublisher() if client is None else RedisNotificationPublisher(client, metrics)
+        )
+        yield notifier
+        await notifier.close()
+
+    @provide
+    async def leadership(
+        self, settings: Settings, engine: AsyncEngine
+    ) -> AsyncIterator[RelayLeadershipProtocol]:
+        leadership: RelayLeadershipProtocol = (
+            FileLockLeadership.for_database(settings.database_url)
+            if settings.is_sqlite
+            else PostgresAdvisoryLeadership(asyncpg_dsn(engine.url))
+        )
+        yield leadership
+        await leadership.release()
+
+    @provide
+    async def relay(
+        self,
+        engine: AsyncEngine,
+        publisher: EventPublisherProtocol,
+        notifier: NotificationPublisherProtocol,
+        leadership: RelayLeadershipProtocol,
+        metrics: RelayMetricsProtocol,
+        settings: Settings,
+    ) -> AsyncIterator[OutboxRelay]:
+        ports = RelayPorts(SqlAlchemyOutboxStore(engine), publisher, notifier, leadership, metrics)
+        relay = OutboxRelay(ports, settings)
+        yield relay
+        await relay.stop()
+
+    @provide
+    def kafka_probe(self, settings: Settings) -> KafkaMetadataProbe:
+        return KafkaMetadataProbe(settings.kafka_bootstrap_servers)
+
+    @provide
+    def redis_probe(self, client: Redis | None) -> RedisPingProbe:
+        return RedisPingProbe(client)
 
 
 class SqlRepositoryProvider(Provider):
@@ -102,10 +196,16 @@ class ServiceProvider(Provider):
         return StudentService(students, clock, metrics)
 
     @provide
-    def health_service(self, database: HealthProbeProtocol, outbox: OutboxStatsProtocol) -> HealthService:
-        return HealthService(database, [], outbox)
+    def health_service(
+        self,
+        database: HealthProbeProtocol,
+        kafka: KafkaMetadataProbe,
+        redis: RedisPingProbe,
+        outbox: OutboxStatsProtocol,
+    ) -> HealthService:
+        return HealthService(database, [kafka, redis], outbox)
 
 
 def providers_for(settings: Settings) -> list[Provider]:
     repositories = InMemoryRepositoryProvider() if settings.use_mock_repository else SqlRepositoryProvider()
-    return [InfrastructureProvider(), repositories, ServiceProvider()]
+    return [InfrastructureProvider(), repositories, EventDeliveryProvider(), ServiceProvider()]

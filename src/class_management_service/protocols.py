@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from uuid import UUID
 
@@ -112,6 +114,100 @@ class HealthProbeProtocol(Protocol):
     def name(self) -> str: ...
 
     async def is_healthy(self) -> bool | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """One stored outbox row as the relay ships it: routing columns plus the envelope text."""
+
+    id: int
+    event_id: UUID
+    topic: str
+    key: str
+    user_id: str
+    correlation_id: UUID
+    payload: str
+    occurred_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class PublishFailure:
+    """Why one record was not acknowledged; ``is_transient`` blames the broker, not the record."""
+
+    error: str
+    is_transient: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RowFailure:
+    """A failed row's new state: the error to keep and how long to wait before retrying it."""
+
+    id: int
+    error: str
+    retry_in: timedelta
+
+
+class OutboxStoreProtocol(Protocol):
+    """The relay's view of the outbox table: claim in publish order, then record the outcome."""
+
+    async def claim(self, limit: int) -> Sequence[OutboxRecord]:
+        """Unpublished rows by id, skipping every key that has a row waiting out a backoff."""
+        ...
+
+    async def mark_published(self, ids: Sequence[int]) -> None: ...
+
+    async def mark_failed(self, failures: Sequence[RowFailure]) -> None: ...
+
+    async def purge_published(self, older_than: timedelta) -> int: ...
+
+
+class EventPublisherProtocol(Protocol):
+    """Ships outbox records to the durable event log; start() is retried by the relay."""
+
+    @property
+    def is_started(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def publish(self, records: Sequence[OutboxRecord]) -> list[PublishFailure | None]:
+        """One outcome per record, in order: ``None`` once the broker acknowledged it."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class NotificationPublisherProtocol(Protocol):
+    """Tells the teacher's open browser tabs about published events; best effort, never blocks."""
+
+    def notify(self, records: Sequence[OutboxRecord]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class RelayLeadershipProtocol(Protocol):
+    """Lets one relay at a time publish, and wakes it when new outbox rows commit."""
+
+    @property
+    def rows_committed(self) -> asyncio.Event: ...
+
+    async def acquire(self) -> bool:
+        """True while this relay leads; cheap to call before every batch."""
+        ...
+
+    async def release(self) -> None: ...
+
+
+class RelayMetricsProtocol(Protocol):
+    """What the relay and the notifier record; implementations never raise."""
+
+    def events_published(self, ack_latencies_s: Sequence[float]) -> None: ...
+
+    def events_failed(self, count: int) -> None: ...
+
+    def relay_batch(self, seconds: float) -> None: ...
+
+    def notifications_failed(self, count: int) -> None: ...
 
 
 IdFactory = Callable[[], UUID]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import suppress
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -11,12 +14,18 @@ from prometheus_client import (
     generate_latest,
 )
 
-from class_management_service.protocols import MetricsRecorderProtocol, ObservabilityProtocol
+from class_management_service.protocols import (
+    MetricsRecorderProtocol,
+    ObservabilityProtocol,
+    RelayMetricsProtocol,
+)
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# Commit→ack spans milliseconds when healthy and minutes after a broker outage.
+_DELIVERY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
 
-class PrometheusMetrics(MetricsRecorderProtocol, ObservabilityProtocol):
+class PrometheusMetrics(MetricsRecorderProtocol, ObservabilityProtocol, RelayMetricsProtocol):
     """Records HTTP, domain and outbox metrics; recording never raises into a request."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -48,6 +57,54 @@ class PrometheusMetrics(MetricsRecorderProtocol, ObservabilityProtocol):
             "Age of the oldest unpublished outbox row",
             registry=self.registry,
         )
+        self._add_relay_collectors()
+
+    def _add_relay_collectors(self) -> None:
+        self._published = Counter(
+            "cms_outbox_published_total", "Outbox events acknowledged by Kafka", registry=self.registry
+        )
+        self._failed = Counter(
+            "cms_outbox_publish_failures_total",
+            "Outbox events Kafka did not acknowledge (each is retried with backoff)",
+            registry=self.registry,
+        )
+        self._ack_latency = Histogram(
+            "cms_outbox_commit_to_ack_seconds",
+            "From the event's occurrence (its commit) to Kafka's acknowledgement",
+            buckets=_DELIVERY_BUCKETS,
+            registry=self.registry,
+        )
+        self._batch_latency = Histogram(
+            "cms_relay_batch_duration_seconds",
+            "One relay batch: publish, wait for acks, mark rows",
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self._notification_failures = Counter(
+            "cms_redis_notification_failures_total",
+            "Real-time notifications not delivered to Redis (best effort, not retried)",
+            registry=self.registry,
+        )
+
+    def events_published(self, ack_latencies_s: Sequence[float]) -> None:
+        try:
+            self._published.inc(len(ack_latencies_s))
+            for seconds in ack_latencies_s:
+                self._ack_latency.observe(seconds)
+        except Exception:  # noqa: BLE001, S110 - metrics must never stop the relay
+            pass
+
+    def events_failed(self, count: int) -> None:
+        with suppress(Exception):  # metrics must never stop the relay
+            self._failed.inc(count)
+
+    def relay_batch(self, seconds: float) -> None:
+        with suppress(Exception):  # metrics must never stop the relay
+            self._batch_latency.observe(seconds)
+
+    def notifications_failed(self, count: int) -> None:
+        with suppress(Exception):  # metrics must never stop the relay
+            self._notification_failures.inc(count)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         try:
