@@ -1,0 +1,97 @@
+"""Measure one scenario against the running service: warm-up, timed wrk run with CPU, open loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.closed_loop import LoadSettings, WrkResult, run_wrk
+from bench.open_loop import run_open_loop
+from bench.outbox import wait_drained
+from bench.relay_bench import CommitToAckProbe
+from bench.scenarios import Scenario
+from bench.seed import SeededData
+from bench.server import ServiceProcess
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything one measurement needs, fixed for a whole server run."""
+
+    service: ServiceProcess
+    seeded: SeededData
+    load: LoadSettings
+    warmup_s: int
+    open_loop_rate: int
+    open_loop_duration_s: int  # 0 = no open-loop run
+    dsn: str
+    kafka_bootstrap: str  # empty = Kafka not configured
+    work_dir: Path
+    tag: str
+
+
+def _closed_loop_summary(result: WrkResult, cpu_s: float) -> dict[str, object]:
+    return {
+        "rps": round(result.rps, 1),
+        "p50_ms": round(result.p50_ms, 2),
+        "p90_ms": round(result.p90_ms, 2),
+        "p99_ms": round(result.p99_ms, 2),
+        "max_ms": round(result.max_ms, 2),
+        "requests": result.requests,
+        "errors": result.errors,
+        "non2xx": result.non2xx,
+        "socket_errors": result.socket_errors,
+        "cpu_ms_per_req": round(cpu_s * 1000 / result.requests, 3) if result.requests else None,
+        "status": "OK" if result.errors == 0 and result.requests else "FAILED",
+    }
+
+
+async def _settle(context: RunContext, scenario: Scenario) -> float | None:
+    """After writes, let the relay publish everything so its work is not billed to the next scenario."""
+    if not (scenario.is_write and context.kafka_bootstrap):
+        return None
+    _left, waited = await wait_drained(context.dsn, timeout_s=120.0)
+    return round(waited, 2)
+
+
+async def _timed_run(context: RunContext, scenario: Scenario) -> dict[str, object]:
+    probe = None
+    if context.kafka_bootstrap and scenario.topic:
+        probe = CommitToAckProbe(context.kafka_bootstrap, scenario.topic)
+        if not await probe.start():
+            probe = None
+    base_url = context.service.base_url
+    cpu_before = context.service.cpu_seconds()
+    result = await run_wrk(scenario, base_url, context.seeded, context.load, f"{context.tag}m")
+    cpu_s = context.service.cpu_seconds() - cpu_before
+    summary = _closed_loop_summary(result, cpu_s)
+    if probe is not None:
+        ok = result.requests - result.errors
+        summary["commit_to_ack"] = await probe.stop(expected=ok, timeout_s=60.0)
+    elif context.kafka_bootstrap and scenario.topic:
+        summary["commit_to_ack"] = {"messages": 0, "note": f"topic {scenario.topic} does not exist"}
+    return summary
+
+
+async def measure(context: RunContext, scenario: Scenario) -> dict[str, object]:
+    """Warm up, measure closed loop (with CPU and, for writes, commit→ack), then open loop."""
+    base_url = context.service.base_url
+    if context.warmup_s:
+        warmup = LoadSettings(context.load.connections, context.load.threads, context.warmup_s)
+        await run_wrk(scenario, base_url, context.seeded, warmup, f"{context.tag}w")
+        await _settle(context, scenario)
+    summary: dict[str, object] = {"name": scenario.name, "method": scenario.method, "path": scenario.path}
+    summary |= await _timed_run(context, scenario)
+    summary["outbox_settle_s"] = await _settle(context, scenario)
+    if context.open_loop_duration_s:
+        summary["open_loop"] = await run_open_loop(
+            scenario,
+            base_url,
+            context.seeded,
+            rate=context.open_loop_rate,
+            duration_s=context.open_loop_duration_s,
+            work_dir=context.work_dir,
+            tag=f"{context.tag}o",
+        )
+        await _settle(context, scenario)
+    return summary

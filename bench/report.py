@@ -1,0 +1,132 @@
+"""Turn measurements into the Markdown table and the PASS/MISS list against the 10x targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.scenarios import SCENARIOS_BY_NAME
+
+OPEN_LOOP_P50_MS = 5.0
+OPEN_LOOP_P99_MS = 20.0
+COMMIT_TO_ACK_P99_MS = 100.0
+DRAIN_EVENTS_PER_S = 10_000
+
+Result = dict[str, Any]
+
+
+def add_ceiling_ratios(scenarios: dict[str, Result], ceiling: Result) -> None:
+    for result in scenarios.values():
+        result["ratio_to_ceiling"] = round(result["rps"] / ceiling["rps"], 3) if ceiling["rps"] else None
+
+
+def _check(label: str, measured: float | None, bound: float, *, at_least: bool, unit: str) -> Result:
+    if measured is None:
+        status = "MISS (not measured)"
+    else:
+        status = "PASS" if (measured >= bound if at_least else measured <= bound) else "MISS"
+    sign = "≥" if at_least else "≤"
+    return {"target": f"{label} {sign} {bound:,g} {unit}", "measured": measured, "status": status}
+
+
+def targets(scenarios: dict[str, Result], relay: Result) -> list[Result]:
+    """Every target the issue states, each with the measured value next to it."""
+    checks = []
+    for name, result in scenarios.items():
+        scenario = SCENARIOS_BY_NAME[name]
+        if scenario.target_rps is not None:
+            checks.append(
+                _check(f"{name} rps", result["rps"], scenario.target_rps, at_least=True, unit="req/s")
+            )
+            cpu_label = f"{name} CPU/request"
+            checks.append(
+                _check(cpu_label, result["cpu_ms_per_req"], scenario.cpu_budget_ms, at_least=False, unit="ms")
+            )
+        open_loop = result.get("open_loop")
+        if open_loop:
+            label = f"{name} open-loop @{open_loop['rate']}/s"
+            checks.append(
+                _check(f"{label} p50", open_loop["p50_ms"], OPEN_LOOP_P50_MS, at_least=False, unit="ms")
+            )
+            checks.append(
+                _check(f"{label} p99", open_loop["p99_ms"], OPEN_LOOP_P99_MS, at_least=False, unit="ms")
+            )
+    if relay:
+        ack = relay.get("commit_to_ack_p99_ms")
+        checks.append(_check("commit→ack p99", ack, COMMIT_TO_ACK_P99_MS, at_least=False, unit="ms"))
+        drain = relay.get("drain_events_per_s")
+        checks.append(_check("relay drain", drain, DRAIN_EVENTS_PER_S, at_least=True, unit="events/s"))
+    return checks
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def scenario_table(ceiling: Result, scenarios: dict[str, Result]) -> str:
+    head = (
+        "| scenario | req/s | p50 ms | p90 ms | p99 ms | errors | CPU ms/req | x ceiling "
+        "| open loop p50 / p99 ms | commit→ack p50 / p99 ms | status |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+    )
+    rows = [head]
+    for name, result in {"ceiling": ceiling | {"ratio_to_ceiling": 1.0}, **scenarios}.items():
+        open_loop = result.get("open_loop") or {}
+        ack = result.get("commit_to_ack") or {}
+        rows.append(
+            f"| {name} | {_fmt(result['rps'])} | {_fmt(result['p50_ms'], 2)} | {_fmt(result['p90_ms'], 2)} "
+            f"| {_fmt(result['p99_ms'], 2)} | {result['errors']} | {_fmt(result['cpu_ms_per_req'], 3)} "
+            f"| {_fmt(result.get('ratio_to_ceiling'), 2)} "
+            f"| {_fmt(open_loop.get('p50_ms'), 2)} / {_fmt(open_loop.get('p99_ms'), 2)} "
+            f"| {_fmt(ack.get('p50_ms'))} / {_fmt(ack.get('p99_ms'))} | {result['status']} |"
+        )
+    return "\n".join(rows)
+
+
+def scaling_table(single: dict[str, Result], scaled: Result) -> str:
+    workers = scaled["workers"]
+    head = f"| scenario | 1 w req/s | {workers} w req/s | speed-up | CPU ms/req ({workers} w) | status |"
+    rows = [head, "| --- | ---: | ---: | ---: | ---: | --- |"]
+    for name, result in scaled["scenarios"].items():
+        before = single.get(name, {}).get("rps")
+        rows.append(
+            f"| {name} | {_fmt(before)} | {_fmt(result['rps'])} | {_fmt(result.get('speedup'), 2)} "
+            f"| {_fmt(result['cpu_ms_per_req'], 3)} | {result['status']} |"
+        )
+    return "\n".join(rows)
+
+
+def add_speedups(single: dict[str, Result], scaled: dict[str, Result]) -> None:
+    for name, result in scaled.items():
+        before = single.get(name, {}).get("rps")
+        result["speedup"] = round(result["rps"] / before, 2) if before else None
+
+
+def targets_list(checks: list[Result]) -> str:
+    return "\n".join(f"- {c['target']}: {_fmt(c['measured'])} — **{c['status']}**" for c in checks)
+
+
+def render(results: Result) -> str:
+    """The whole report as Markdown: main table, database ceiling, scaling, relay, targets."""
+    settings, db = results["settings"], results["db_ceiling"]
+    connections, duration = settings["connections"], settings["duration_s"]
+    title = f"## {results['workers']} worker(s), {connections} connections, {duration} s per scenario"
+    database = (
+        f"Database ceiling (raw asyncpg, {db['concurrency']} clients): {db['inserts_per_s']:,} inserts/s "
+        f"(p50 {db['p50_ms']} ms, p99 {db['p99_ms']} ms)"
+    )
+    table = scenario_table(results["ceiling"], results["scenarios"])
+    parts = [title, table, database, f"Peak RSS (VmHWM) MB: {results['rss_mb']}"]
+    if "scaling" in results:
+        single = {"ceiling": results["ceiling"], **results["scenarios"]}
+        parts += [
+            f"## Scaling 1 → {results['scaling']['workers']} workers",
+            scaling_table(single, results["scaling"]),
+        ]
+    relay = {key: value for key, value in results["relay"].items() if key != "drain"}
+    parts += [f"Relay: {relay}; drain: {results['relay'].get('drain')}", "## Targets (1 worker)"]
+    parts += [targets_list(results["targets"]), f"Overall: {results['status']}"]
+    return "\n\n".join(parts)

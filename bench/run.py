@@ -1,0 +1,210 @@
+"""``python -m bench.run``: benchmark the service end to end and write bench/results/latest.json.
+
+Order: fresh database → database ceiling (raw asyncpg, before the service starts) → service with
+the production command → seed → framework ceiling and each scenario → the same with the
+production worker count → relay backlog drain on its own fresh database → table and JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from bench import report
+from bench.closed_loop import LoadSettings, wrk_path
+from bench.db_ceiling import measure_db_ceiling
+from bench.environment import CACHE_DIR, ENV_PREFIX, asyncpg_dsn, free_port, fresh_database, machine_info
+from bench.environment import services_env as read_services_env
+from bench.measure import RunContext, measure
+from bench.open_loop import vegeta_path
+from bench.options import Options, parse_options
+from bench.relay_drain import drain_backlog, relay_command_available
+from bench.scenarios import CEILING, Scenario
+from bench.seed import SeededData, seed
+from bench.server import start_service
+
+
+@dataclass(frozen=True)
+class ServerRun:
+    """The results of one server start: ceiling, scenarios and the workers' peak memory."""
+
+    workers: int
+    ceiling: dict[str, Any]
+    scenarios: dict[str, dict[str, Any]]
+    rss_mb: dict[str, object]
+    server_argv: list[str]
+
+
+def _service_env(services: dict[str, str], database_url: str, use_kafka: bool) -> dict[str, str]:
+    """Production defaults (LOG_LEVEL INFO, JSON logs) plus the URLs of this run's services."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    return inherited | {
+        f"{ENV_PREFIX}DATABASE_URL": database_url,
+        f"{ENV_PREFIX}HOST": "127.0.0.1",
+        f"{ENV_PREFIX}PORT": str(free_port()),
+        f"{ENV_PREFIX}LOG_LEVEL": "INFO",
+        f"{ENV_PREFIX}LOG_FORMAT": "json",
+        f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS": services[f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS"]
+        if use_kafka
+        else "",
+        f"{ENV_PREFIX}REDIS_URL": services[f"{ENV_PREFIX}REDIS_URL"],
+    }
+
+
+async def _serve_and_measure(
+    options: Options,
+    env: dict[str, str],
+    workers: int,
+    scenarios: tuple[Scenario, ...],
+    seeded: SeededData | None,
+) -> tuple[ServerRun, SeededData]:
+    tag = f"{uuid.uuid4().hex[:6]}w{workers}"
+    work_dir = CACHE_DIR / f"run-{tag}"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    service = start_service(workers, env, work_dir / "service.log")
+    try:
+        if seeded is None:
+            print(f"seeding through the API ({service.base_url}) …", flush=True)
+            seeded = await asyncio.to_thread(
+                seed, service.base_url, {s.seed for s in scenarios}, work_dir, tag
+            )
+        context = RunContext(
+            service=service,
+            seeded=seeded,
+            load=LoadSettings(options.connections, options.wrk_threads, options.duration_s),
+            warmup_s=options.warmup_s,
+            open_loop_rate=options.open_loop_rate,
+            open_loop_duration_s=options.open_loop_duration_s,
+            dsn=asyncpg_dsn(env[f"{ENV_PREFIX}DATABASE_URL"]),
+            kafka_bootstrap=env[f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS"],
+            work_dir=work_dir,
+            tag=tag,
+        )
+        results = {}
+        for scenario in (CEILING, *scenarios):
+            print(f"[{workers} worker(s)] {scenario.name} …", flush=True)
+            results[scenario.name] = await measure(context, scenario)
+        rss = service.rss_mb()
+    finally:
+        service.stop()
+    ceiling = results.pop(CEILING.name)
+    return ServerRun(workers, ceiling, results, rss, service.argv), seeded
+
+
+async def _relay_drain(options: Options, services: dict[str, str]) -> dict[str, object]:
+    if not options.use_kafka or not options.relay_backlog:
+        return {"status": "skipped"}
+    if not relay_command_available():
+        return {"status": "skipped: `python -m class_management_service relay` does not exist yet"}
+    async with fresh_database(services, "relay", keep=options.keep_db) as url:
+        env = _service_env(services, url, use_kafka=True)
+        print(f"relay: draining a backlog of {options.relay_backlog:,} events …", flush=True)
+        return await drain_backlog(url, env, options.relay_backlog, CACHE_DIR / "relay.log")
+
+
+def _relay_summary(drain: dict[str, object], scenarios: dict[str, dict[str, Any]]) -> dict[str, object]:
+    ack = scenarios.get("post_student", {}).get("commit_to_ack") or {}
+    return {
+        "drain_events_per_s": drain.get("drain_events_per_s"),
+        "commit_to_ack_p50_ms": ack.get("p50_ms"),
+        "commit_to_ack_p99_ms": ack.get("p99_ms"),
+        "commit_to_ack_measured_in": "post_student" if ack else None,
+        "drain": drain,
+    }
+
+
+async def run(options: Options) -> dict[str, Any]:
+    wrk_path()
+    if options.open_loop_duration_s:
+        await vegeta_path()
+    services = read_services_env()
+    started = time.time()
+    async with fresh_database(services, "main", keep=options.keep_db) as url:
+        machine = await machine_info(url)
+        print(f"database ceiling: raw asyncpg, {options.connections} clients …", flush=True)
+        db_ceiling = await measure_db_ceiling(asyncpg_dsn(url), options.connections, options.duration_s)
+        env = _service_env(services, url, options.use_kafka)
+        main, seeded = await _serve_and_measure(options, env, options.workers, options.scenarios, None)
+        scaled = None
+        if options.scaling_workers:
+            main_scenarios = tuple(s for s in options.scenarios if s.is_main)
+            scaled, _ = await _serve_and_measure(
+                options, env, options.scaling_workers, main_scenarios, seeded
+            )
+    drain = await _relay_drain(options, services)
+    return _assemble(
+        options,
+        machine=machine,
+        db_ceiling=db_ceiling,
+        main=main,
+        scaled=scaled,
+        drain=drain,
+        elapsed_s=time.time() - started,
+    )
+
+
+def _assemble(
+    options: Options,
+    *,
+    machine: dict[str, object],
+    db_ceiling: dict[str, object],
+    main: ServerRun,
+    scaled: ServerRun | None,
+    drain: dict[str, object],
+    elapsed_s: float,
+) -> dict[str, Any]:
+    report.add_ceiling_ratios(main.scenarios, main.ceiling)
+    relay = _relay_summary(drain, main.scenarios) if options.use_kafka else {}
+    failed = [n for n, r in main.scenarios.items() if r["status"] != "OK"] + (
+        [] if main.ceiling["status"] == "OK" else ["ceiling"]
+    )
+    results: dict[str, Any] = {
+        "status": "FAILED" if failed else "OK",
+        "failed_scenarios": failed,
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine,
+        "workers": main.workers,
+        "settings": {
+            "duration_s": options.duration_s,
+            "warmup_s": options.warmup_s,
+            "connections": options.connections,
+            "wrk_threads": options.wrk_threads,
+            "open_loop_rate": options.open_loop_rate,
+            "open_loop_duration_s": options.open_loop_duration_s,
+            "log_level": "INFO",
+            "kafka": options.use_kafka,
+            "server_argv": main.server_argv,
+            "elapsed_s": round(elapsed_s, 1),
+        },
+        "ceiling": main.ceiling,
+        "db_ceiling": db_ceiling,
+        "scenarios": main.scenarios,
+        "relay": relay,
+        "rss_mb": main.rss_mb,
+        "targets": report.targets(main.scenarios, relay),
+    }
+    if scaled is not None:
+        scaled_all = {"ceiling": scaled.ceiling, **scaled.scenarios}
+        report.add_speedups({"ceiling": main.ceiling, **main.scenarios}, scaled_all)
+        results["scaling"] = {"workers": scaled.workers, "scenarios": scaled_all, "rss_mb": scaled.rss_mb}
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    options = parse_options(argv)
+    results = asyncio.run(run(options))
+    print("\n" + report.render(results))
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results: {options.output}")
+    sys.exit(1 if results["status"] == "FAILED" else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""Start the service exactly as production does, and read its CPU time and peak memory from /proc."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+from unittest import mock
+
+from bench.environment import ENV_PREFIX, REPO_ROOT
+from class_management_service import __main__ as production_cli
+
+PRODUCTION_FACTORY = "class_management_service.app:create_app"
+BENCH_FACTORY = "bench.ceiling_app:create_app"
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class _ExecInterceptedError(Exception):
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+
+
+def _capture(_file: str, argv: list[str]) -> NoReturn:
+    raise _ExecInterceptedError(list(argv))
+
+
+def production_argv(workers: int, port: int) -> list[str]:
+    """What ``python -m class_management_service serve --workers N`` execs, with our port and factory.
+
+    Running the real CLI with ``execvp`` intercepted keeps every server flag identical to
+    production; only the port and the factory (create_app plus one ceiling route) differ.
+    """
+    try:
+        with mock.patch("os.execvp", _capture):
+            production_cli.main(["serve", "--workers", str(workers)])
+    except _ExecInterceptedError as captured:
+        argv = captured.argv
+    else:
+        raise RuntimeError("the serve command returned instead of exec'ing a server")
+    if PRODUCTION_FACTORY not in argv or "--port" not in argv:
+        raise RuntimeError(f"unexpected production server command: {argv}")
+    argv[argv.index(PRODUCTION_FACTORY)] = BENCH_FACTORY
+    argv[argv.index("--port") + 1] = str(port)
+    return argv
+
+
+def _stat_fields(pid: int) -> list[str]:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text[text.rindex(")") + 2 :].split()  # the command name may contain spaces
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(_stat_fields(int(entry.name))[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def process_tree(pid: int) -> list[int]:
+    """The granian master and every descendant (its workers)."""
+    tree, frontier = [pid], [pid]
+    while frontier:
+        children = _children(frontier.pop())
+        tree.extend(children)
+        frontier.extend(children)
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of the given processes (fields 14 and 15 of /proc/<pid>/stat)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = _stat_fields(pid)
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / _CLOCK_TICKS
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the most resident memory the process ever had."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+@dataclass
+class ServiceProcess:
+    """The running service: the granian master started with the production command line."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    argv: list[str]
+
+    @property
+    def pids(self) -> list[int]:
+        return process_tree(self.process.pid)
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pids)
+
+    def rss_mb(self) -> dict[str, object]:
+        workers = [peak_rss_mb(pid) for pid in self.pids[1:]]
+        return {"master": peak_rss_mb(self.process.pid), "workers": workers, "max_worker": max(workers)}
+
+    def stop(self) -> None:
+        """SIGTERM, as an orchestrator would: in-flight requests finish, then the relay drains."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_service(workers: int, env: dict[str, str], log_path: Path) -> ServiceProcess:
+    """Start the server and wait until /healthz answers 200."""
+    port = int(env[f"{ENV_PREFIX}PORT"])
+    argv = production_argv(workers, port)
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    service = ServiceProcess(process, f"http://127.0.0.1:{port}", argv)
+    _wait_healthy(service, log_path)
+    return service
+
+
+def _wait_healthy(service: ServiceProcess, log_path: Path, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError(f"the service exited with {service.process.returncode}; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"{service.base_url}/healthz", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    service.stop()
+    raise RuntimeError(f"the service did not become healthy in {timeout_s:.0f} s; see {log_path}")
