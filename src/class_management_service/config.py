@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str = ""
     kafka_client_id: str = "class_management_service"
     kafka_topic_partitions: int = Field(default=3, ge=1)
+    # How long an unacknowledged message waits before it counts as failed and is retried later.
+    kafka_request_timeout_ms: int = Field(default=15_000, ge=1_000)
     redis_url: str = ""
 
     relay_enabled: bool = True

@@ -22,8 +22,6 @@ CONTENT_TYPE = b"application/json"
 # (500 envelopes of about 600 bytes spread over the partitions) without send() having to wait.
 LINGER_MS = 5
 MAX_BATCH_BYTES = 256 * 1024
-# An unacknowledged message fails after this long; the row is then retried with backoff.
-REQUEST_TIMEOUT_MS = 15_000
 CLOSE_TIMEOUT_S = 5.0
 
 _Pending = asyncio.Future[object] | PublishFailure
@@ -55,7 +53,7 @@ class AiokafkaEventPublisher(EventPublisherProtocol):
             enable_idempotence=True,
             linger_ms=LINGER_MS,
             max_batch_size=MAX_BATCH_BYTES,
-            request_timeout_ms=REQUEST_TIMEOUT_MS,
+            request_timeout_ms=self._settings.kafka_request_timeout_ms,
         )
         try:
             await producer.start()
