@@ -109,6 +109,8 @@ BAD_REQUESTS = [
     # --- POST /v1/classes/
     pytest.param(Bad("POST", CLASSES, 400, V, raw=b'{"name": "9A", '), id="class-create-malformed-json"),
     pytest.param(Bad("POST", CLASSES, 400, V, raw=b""), id="class-create-empty-body"),
+    pytest.param(Bad("POST", CLASSES, 400, V, raw=b'{"name": "\xff9A"}'), id="class-create-not-utf8"),
+    pytest.param(Bad("POST", CLASSES, 401, AUTH, raw=b"\x9a<\xfe", auth="none"), id="no-user-not-utf8"),
     pytest.param(Bad("POST", CLASSES, 400, V, json=None), id="class-create-null-body"),
     pytest.param(Bad("POST", CLASSES, 400, V, json=[_class()]), id="class-create-array-body"),
     pytest.param(
@@ -162,6 +164,7 @@ BAD_REQUESTS = [
         Bad("PUT", f"/v1/classes/{UNKNOWN_ID}", 404, CNF, json={"name": "x"}), id="class-put-unknown"
     ),
     pytest.param(Bad("PUT", CLASS, 400, V, raw=b'{"name": }'), id="class-put-malformed-json"),
+    pytest.param(Bad("PUT", CLASS, 400, V, raw=b"\xe9t\xe9"), id="class-put-not-utf8"),
     pytest.param(Bad("PUT", CLASS, 400, V, json={"name": 5}, loc="name"), id="class-put-name-int"),
     pytest.param(Bad("PUT", CLASS, 400, V, json={"name": "x" * 256}, loc="name"), id="class-put-name-256"),
     pytest.param(Bad("PUT", CLASS, 400, V, json={"name": "a\x00"}, loc="name"), id="class-put-name-nul"),
@@ -203,6 +206,7 @@ BAD_REQUESTS = [
     pytest.param(Bad("GET", f"/v1/classes/{UNKNOWN_ID}/roster", 404, CNF), id="roster-unknown-class"),
     # --- POST /v1/classes/students
     pytest.param(Bad("POST", STUDENTS, 400, V, raw=b'{"person_name": {'), id="student-create-malformed-json"),
+    pytest.param(Bad("POST", STUDENTS, 400, V, raw=b"\xc3\x28"), id="student-create-not-utf8"),
     pytest.param(Bad("POST", STUDENTS, 400, V, json={}, loc="person_name"), id="student-no-person-name"),
     pytest.param(
         Bad("POST", STUDENTS, 400, V, json={"person_name": "Ada"}, loc="person_name"), id="name-is-str"
@@ -297,6 +301,7 @@ BAD_REQUESTS = [
         id="student-put-unknown",
     ),
     pytest.param(Bad("PUT", STUDENT, 400, V, raw=b"{'email': null}"), id="student-put-malformed-json"),
+    pytest.param(Bad("PUT", STUDENT, 400, V, raw=b'{"email": "\x80"}'), id="student-put-not-utf8"),
     pytest.param(
         Bad("PUT", STUDENT, 400, V, json={"email": "nope"}, loc="email"), id="student-put-email-bad"
     ),
