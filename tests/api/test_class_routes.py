@@ -93,13 +93,30 @@ async def test_create_class_returns_stores_and_announces_it_when_body_valid(api:
     assert parse_timestamp(row.envelope["event_timestamp"]) == parse_timestamp(body["created_at"])
 
 
-async def test_get_class_returns_the_created_resource_when_caller_owns_it(api: Api) -> None:
+async def test_create_class_event_carries_the_generated_correlation_id_when_header_absent(api: Api) -> None:
+    response = await api.client.post(
+        "/v1/classes/", json={"name": "9A", "course_codes": ["ENG7"]}, headers=api.headers()
+    )
+
+    assert response.status_code == 201
+    generated = response.headers["X-Correlation-ID"]
+    assert str(UUID(generated)) == generated
+    row = await single_new_event(api, 0)
+    assert str(row.correlation_id) == generated
+    assert_envelope(row, "huleedu.class.created.v1", generated)
+
+
+async def test_get_class_returns_the_created_resource_and_writes_nothing_when_caller_owns_it(
+    api: Api,
+) -> None:
     created = await api.create_class("7B", "SV2")
+    before = await api.counts()
 
     fetched = await api.get_json(f"/v1/classes/{created['id']}")
 
     assert fetched == created
     assert_class_body(fetched, name="7B", course=("SV2", "Svenska 2", "sv"), owner=api.user)
+    assert await api.counts() == before
 
 
 async def test_get_class_counts_students_when_some_are_enrolled(api: Api) -> None:
@@ -229,8 +246,11 @@ def _newest_first(items: list[Json]) -> list[Json]:
 async def test_list_classes_returns_own_classes_newest_first_with_total_when_no_params(api: Api) -> None:
     created = [await api.create_class(f"Class {i}") for i in range(3)]
 
+    before = await api.counts()
+
     body = await api.get_json("/v1/classes/")
 
+    assert await api.counts() == before
     assert body["classes"] == _newest_first(created)
     assert _ids(body["classes"]) == _ids(created)[::-1]
     assert body["pagination"] == {"limit": 20, "offset": 0, "returned": 3, "total": 3, "next_cursor": None}
@@ -317,8 +337,11 @@ def _roster_line(student: Json, legal: str) -> dict[str, Any]:
 
 async def test_roster_lists_members_by_last_then_first_name_when_owner_asks(api: Api) -> None:
     school_class, (bob, zed, amy) = await _roster_fixture(api)
+    before = await api.counts()
 
     body = await api.get_json(f"/v1/classes/{school_class['id']}/roster")
+
+    assert await api.counts() == before
 
     assert body == {
         "students": [

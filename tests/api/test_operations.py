@@ -61,7 +61,7 @@ async def test_healthz_reports_ready_with_outbox_backlog_when_database_reachable
     assert checks["outbox"]["pending"] == len(await api.outbox()) == 3
     age = checks["outbox"]["oldest_pending_age_s"]
     assert isinstance(age, int | float)
-    assert 0 <= age < 60
+    assert -1 < age < 60  # server-side clock: a few ms of skew against the app is harmless
 
 
 async def test_healthz_reports_kafka_and_redis_as_disabled_when_not_configured(api: Api) -> None:

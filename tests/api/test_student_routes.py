@@ -135,13 +135,17 @@ async def test_create_student_accepts_a_single_name_when_the_other_is_empty(api:
     )
 
 
-async def test_get_student_returns_the_created_resource_when_caller_owns_it(api: Api) -> None:
+async def test_get_student_returns_the_created_resource_and_writes_nothing_when_caller_owns_it(
+    api: Api,
+) -> None:
     school_class = await api.create_class()
     created = await api.create_student(email="ada@example.com", class_ids=[school_class["id"]])
+    before = await api.counts()
 
     fetched = await api.get_json(f"/v1/classes/students/{created['id']}")
 
     assert fetched == created
+    assert await api.counts() == before
 
 
 @pytest.mark.parametrize(
@@ -315,8 +319,11 @@ async def _directory(api: Api) -> tuple[Json, list[Json]]:
 
 async def test_list_students_returns_own_students_newest_first_when_unfiltered(api: Api) -> None:
     _, students = await _directory(api)
+    before = await api.counts()
 
     body = await api.get_json("/v1/classes/students")
+
+    assert await api.counts() == before
 
     assert body["students"] == students[::-1]
     assert _ids(body["students"]) == _newest_first(students)
