@@ -15,7 +15,9 @@ from quart.wrappers import Response
 from tests.api.conftest import INTERNAL_KEY, Api, Json, assert_error
 from tests.conftest import unique_user
 
-Auth = Literal["owner", "none", "blank", "wrong-key", "key-without-service", "owner-with-wrong-key"]
+Auth = Literal[
+    "owner", "none", "blank", "too-long", "wrong-key", "key-without-service", "owner-with-wrong-key"
+]
 NO_BODY: Any = object()
 UNKNOWN_ID = "5b0c3a8e-7f9d-4e21-9a55-0d6c2f1e8b47"
 MIB = 1024 * 1024
@@ -51,6 +53,7 @@ def _headers(api: Api, auth: Auth) -> dict[str, str]:
         "owner": api.headers(),
         "none": {},
         "blank": {"X-User-ID": "   "},
+        "too-long": {"X-User-ID": "t" * 256},
         "wrong-key": {"X-Internal-API-Key": "not-the-key", "X-Service-ID": "nlp_service"},
         "key-without-service": {"X-Internal-API-Key": INTERNAL_KEY},
         "owner-with-wrong-key": {**api.headers(), "X-Internal-API-Key": "not-the-key", "X-Service-ID": "x"},
@@ -139,6 +142,9 @@ BAD_REQUESTS = [
     ),
     pytest.param(Bad("POST", CLASSES, 401, AUTH, json=_class(), auth="none"), id="class-create-no-user"),
     pytest.param(Bad("POST", CLASSES, 401, AUTH, json=_class(), auth="blank"), id="class-create-blank-user"),
+    pytest.param(
+        Bad("POST", CLASSES, 400, V, json=_class(), auth="too-long", loc="X-User-ID"), id="user-256"
+    ),
     pytest.param(Bad("POST", CLASSES, 401, AUTH, json=_class(codes=[]), auth="none"), id="no-user-bad-body"),
     pytest.param(Bad("POST", CLASSES, 401, AUTH, raw=b"{", auth="none"), id="no-user-malformed-body"),
     # --- GET /v1/classes/ (list)
