@@ -81,9 +81,11 @@ def _courses(connection: Connection) -> list[tuple[str, str, str]]:
     return [(code, name, language) for code, name, language in rows]
 
 
-def test_revisions_form_one_chain_when_listed() -> None:
-    assert [revision for revision, _ in REVISIONS] == ["0001", "0002"]
-    assert HEAD == "0002"
+def test_revisions_form_one_chain_from_base_to_head_when_listed() -> None:
+    previous = ["base", *(revision for revision, _ in REVISIONS[:-1])]
+    assert [down for _, down in REVISIONS] == previous
+    assert REVISIONS[:2] == [("0001", "base"), ("0002", "0001")]
+    assert REVISIONS[-1][0] == HEAD
 
 
 async def test_each_revision_upgrades_downgrades_and_upgrades_again_when_applied_one_by_one(

@@ -35,6 +35,7 @@ from class_management_service.domain.models import (
     StudentChanges,
     StudentFilter,
 )
+from class_management_service.implementations import database
 from class_management_service.implementations.database import create_engine
 from class_management_service.implementations.sql_class_repository import SqlAlchemyClassRepository
 from class_management_service.implementations.sql_outbox import SqlAlchemyOutboxStats
@@ -327,5 +328,37 @@ async def test_a_call_raises_repository_unavailable_when_the_pool_stays_exhauste
         async with engine.connect():
             with pytest.raises(RepositoryUnavailableError):
                 await SqlAlchemyClassRepository(engine).get(unique_user(), uuid.uuid4())
+    finally:
+        await engine.dispose()
+
+
+async def _kill_backends_of(engine: AsyncEngine, killer: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        pid = (await connection.execute(select(func.pg_backend_pid()))).scalar_one()
+    async with killer.connect() as connection:
+        await connection.execute(select(func.pg_terminate_backend(pid)))
+
+
+@pytest.mark.parametrize(("idle_ping_after_s", "is_first_call_refused"), [(0.0, False), (3600.0, True)])
+async def test_a_killed_pooled_connection_costs_at_most_the_call_that_meets_it_when_postgres_drops_it(
+    postgres_url: str,
+    pg_engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+    idle_ping_after_s: float,
+    is_first_call_refused: bool,
+) -> None:
+    monkeypatch.setattr(database, "IDLE_PING_AFTER_S", idle_ping_after_s)
+    engine = create_engine(Settings(database_url=postgres_url, database_pool_size=1, database_max_overflow=0))
+    repo = SqlAlchemyClassRepository(engine)
+    owner = unique_user()
+    school_class = await repo.create(_new_class(owner), _no_events)
+    try:
+        await _kill_backends_of(engine, pg_engine)
+
+        # Past the idle threshold the checkout pings, finds the connection dead and replaces it.
+        if is_first_call_refused:
+            with pytest.raises(RepositoryUnavailableError):
+                await repo.get(owner, school_class.id)
+        assert (await repo.get(owner, school_class.id)).id == school_class.id
     finally:
         await engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from class_management_service.config import Settings
 from class_management_service.domain.errors import RepositoryUnavailableError
+
+# Connections idle for longer than this are pinged before use (a database restart, a firewall
+# dropping idle flows); busy ones are not.
+IDLE_PING_AFTER_S = 10.0
+_CHECKED_IN_AT = "cms_checked_in_at"
 
 _UNREACHABLE = (
     OSError,  # includes ConnectionRefusedError and the builtin TimeoutError
@@ -30,13 +36,15 @@ def create_engine(settings: Settings) -> AsyncEngine:
     """Build the engine; opens no connection until first use."""
     url = settings.database_url
     if not settings.is_sqlite:
-        return create_async_engine(
+        engine = create_async_engine(
             url,
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
             pool_timeout=settings.database_pool_timeout_s,
-            pool_pre_ping=True,
         )
+        event.listen(engine.sync_engine, "checkin", _note_checkin)
+        event.listen(engine.sync_engine, "checkout", _ping_if_idle)
+        return engine
     ensure_sqlite_directory(url)
     engine = create_async_engine(url)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
@@ -61,6 +69,22 @@ def ensure_sqlite_directory(database_url: str) -> None:
     database = make_url(database_url).database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    # pool_pre_ping would cost three round trips (BEGIN, ping, ROLLBACK) on every checkout. A
+    # connection in steady use needs none: a disconnect it meets invalidates the whole pool.
+    checked_in_at = record.info.get(_CHECKED_IN_AT)
+    if checked_in_at is None or time.monotonic() - checked_in_at < IDLE_PING_AFTER_S:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as error:
+        raise exc.DisconnectionError from error  # the pool replaces the connection and retries
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -14,11 +14,12 @@ from class_management_service.implementations.sql_rows import utc
 from class_management_service.models_db import event_outbox
 from class_management_service.protocols import OutboxStatsProtocol
 
+_INSERT = insert(event_outbox)
 _PENDING = event_outbox.c.published_at.is_(None)
 
 
 async def add_outbox_events(session: AsyncSession | AsyncConnection, events: Sequence[OutboxEvent]) -> None:
-    """Insert the events in one statement; their ids follow the order given."""
+    """Insert the events in one round trip; their ids follow the order given."""
     if not events:
         return
     rows = [
@@ -34,7 +35,7 @@ async def add_outbox_events(session: AsyncSession | AsyncConnection, events: Seq
         }
         for outbox_event in events
     ]
-    await session.execute(insert(event_outbox).values(rows))
+    await session.execute(_INSERT, rows)
 
 
 class SqlAlchemyOutboxStats(OutboxStatsProtocol):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Select, Table, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, func, or_, select
 
 from class_management_service.domain.models import (
     Course,
@@ -53,18 +54,32 @@ def membership_times(at: datetime, count: int) -> list[datetime]:
     return [start + timedelta(microseconds=i) for i in range(count)]
 
 
-def paginate(statement: Select[Any], table: Table, page: PageRequest) -> Select[Any]:
-    """Newest first with an id tiebreak; the keyset cursor wins over the offset when both are set."""
-    created_at, row_id = table.c.created_at, table.c.id
-    statement = statement.order_by(created_at.desc(), row_id.desc()).limit(page.limit)
-    if page.after is None:
-        return statement.offset(page.offset)
-    after_at, after_id = utc(page.after[0]), page.after[1]
-    return statement.where(or_(created_at < after_at, and_(created_at == after_at, row_id < after_id)))
+@dataclass(frozen=True, slots=True)
+class NewestFirst:
+    """A listing's two prepared forms, newest first with an id tiebreak: by offset and by keyset."""
+
+    by_offset: Select[Any]
+    by_keyset: Select[Any]
+
+    @classmethod
+    def of(cls, statement: Select[Any], table: Table) -> NewestFirst:
+        created_at, row_id = table.c.created_at, table.c.id
+        ordered = statement.order_by(created_at.desc(), row_id.desc()).limit(bindparam("limit"))
+        after_at = bindparam("after_at", type_=created_at.type)
+        after = or_(created_at < after_at, and_(created_at == after_at, row_id < bindparam("after_id")))
+        return cls(ordered.offset(bindparam("offset")), ordered.where(after))
+
+    def page(self, page: PageRequest) -> tuple[Select[Any], dict[str, Any]]:
+        """The statement and its paging parameters; the keyset cursor wins over the offset."""
+        if page.after is None:
+            return self.by_offset, {"limit": page.limit, "offset": page.offset}
+        after_at, after_id = page.after
+        return self.by_keyset, {"limit": page.limit, "after_at": utc(after_at), "after_id": after_id}
 
 
-def owned(table: Table, owner: str, row_id: UUID) -> ColumnElement[bool]:
-    return and_(table.c.id == row_id, table.c.created_by_user_id == owner)
+def owned_by(table: Table, id_param: str) -> ColumnElement[bool]:
+    """The row ``:<id_param>`` if it belongs to ``:owner``."""
+    return and_(table.c.id == bindparam(id_param), table.c.created_by_user_id == bindparam("owner"))
 
 
 def to_school_class(row: AnyRow, student_count: int | None = None) -> SchoolClass:
