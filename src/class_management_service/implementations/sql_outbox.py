@@ -15,7 +15,11 @@ from class_management_service.models_db import event_outbox
 from class_management_service.protocols import OutboxStatsProtocol
 
 _INSERT = insert(event_outbox)
+_OLDEST = func.min(event_outbox.c.occurred_at)
 _PENDING = event_outbox.c.published_at.is_(None)
+# PostgreSQL measures the age on its own clock, so replicas with skewed clocks agree.
+_BACKLOG_WITH_AGE = select(func.count(), extract("epoch", func.now() - _OLDEST)).where(_PENDING)
+_BACKLOG_WITH_OLDEST = select(func.count(), _OLDEST).where(_PENDING)
 
 
 async def add_outbox_events(session: AsyncSession | AsyncConnection, events: Sequence[OutboxEvent]) -> None:
@@ -35,7 +39,8 @@ async def add_outbox_events(session: AsyncSession | AsyncConnection, events: Seq
         }
         for outbox_event in events
     ]
-    await session.execute(_INSERT, rows)
+    # A lone row goes as a plain execute: the executemany path costs more for a single row.
+    await session.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 
 
 class SqlAlchemyOutboxStats(OutboxStatsProtocol):
@@ -46,10 +51,7 @@ class SqlAlchemyOutboxStats(OutboxStatsProtocol):
         self._is_postgres = engine.dialect.name == "postgresql"
 
     async def pending(self) -> tuple[int, float | None]:
-        oldest = func.min(event_outbox.c.occurred_at)
-        # PostgreSQL measures the age on its own clock, so replicas with skewed clocks agree.
-        age = extract("epoch", func.now() - oldest) if self._is_postgres else oldest
-        statement = select(func.count(), age).where(_PENDING)
+        statement = _BACKLOG_WITH_AGE if self._is_postgres else _BACKLOG_WITH_OLDEST
         async with translate_database_errors(), self._engine.connect() as connection:
             count, oldest_or_age = (await connection.execute(statement)).one()
         if oldest_or_age is None:

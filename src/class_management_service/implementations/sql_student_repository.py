@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import cache
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
     Boolean,
-    Select,
-    String,
     bindparam,
     case,
     delete,
     exists,
     func,
     insert,
-    or_,
     select,
     update,
 )
@@ -47,11 +43,11 @@ from class_management_service.implementations.database import (
 from class_management_service.implementations.sql_outbox import add_outbox_events
 from class_management_service.implementations.sql_rows import (
     STUDENT_COLUMNS,
-    NewestFirst,
     owned_by,
     to_student,
     utc,
 )
+from class_management_service.implementations.sql_student_listing import like_literal, student_listing
 from class_management_service.models_db import STUDENT_EMAIL_INDEX, class_students, students
 from class_management_service.protocols import EventsFor, StudentRepositoryProtocol
 
@@ -79,20 +75,25 @@ _INSERT = (
             bindparam("at", type_=students.c.updated_at.type),
         ).where(~_EMAIL_TAKEN),
     )
-    .returning(students.c.id)
+    .returning(*STUDENT_COLUMNS)
 )
+
+
+def _new_or_kept(column: str) -> Any:
+    """``:new_<column>``, or the stored value when that parameter is NULL (the field was omitted)."""
+    return func.coalesce(bindparam(f"new_{column}", type_=students.c[column].type), students.c[column])
+
+
 _UPDATE = (
     update(students)
     .where(owned_by(students, "student_id"), ~_EMAIL_TAKEN)
     .values(
-        {
-            **{
-                name: func.coalesce(bindparam(f"new_{name}", type_=students.c[name].type), students.c[name])
-                for name in ("first_name", "last_name", "legal_full_name")
-            },
-            "email": case((bindparam("set_email", type_=Boolean()), _NEW_EMAIL), else_=students.c.email),
-            "updated_at": bindparam("at", type_=students.c.updated_at.type),
-        }
+        first_name=_new_or_kept("first_name"),
+        last_name=_new_or_kept("last_name"),
+        legal_full_name=_new_or_kept("legal_full_name"),
+        # NULL is a value for email (it clears it), so a flag says whether to write it at all.
+        email=case((bindparam("set_email", type_=Boolean()), _NEW_EMAIL), else_=students.c.email),
+        updated_at=bindparam("at", type_=students.c.updated_at.type),
     )
     .returning(*STUDENT_COLUMNS)
 )
@@ -105,27 +106,6 @@ _GET = (
     .where(owned_by(students, "student_id"))
     .order_by(class_students.c.created_at, class_students.c.class_id)
 )
-_SEARCHED = (students.c.first_name, students.c.last_name, students.c.legal_full_name, students.c.email)
-
-
-@cache
-def _listing(has_class: bool, has_query: bool) -> tuple[NewestFirst, Select[Any]]:
-    """The page and total statements of one filter combination, built on first use."""
-    conditions = [students.c.created_by_user_id == bindparam("owner")]
-    if has_class:
-        in_class = select(class_students.c.student_id).where(
-            class_students.c.class_id == bindparam("class_id")
-        )
-        conditions.append(students.c.id.in_(in_class))
-    if has_query:
-        term = bindparam("term", type_=String())
-        conditions.append(or_(*(func.lower(c).contains(term, escape="/") for c in _SEARCHED)))
-    total = select(func.count()).select_from(students).where(*conditions)
-    return NewestFirst.of(select(*STUDENT_COLUMNS).where(*conditions), students), total
-
-
-def _like_literal(term: str) -> str:
-    return term.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 @asynccontextmanager
@@ -160,20 +140,11 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         }
         async with translate_database_errors(), _unique_email(), self._sessions.begin() as session:
             await members.require_owned_classes(session, new.owner, class_ids)
-            if (await session.execute(_INSERT, params)).first() is None:
+            row = (await session.execute(_INSERT, params)).one_or_none()
+            if row is None:
                 raise DuplicateStudentEmailError()
             await members.add_memberships(session, new.id, class_ids, at)
-            student = Student(
-                id=new.id,
-                first_name=new.first_name,
-                last_name=new.last_name,
-                legal_full_name=new.legal_full_name,
-                email=new.email,
-                class_ids=class_ids,
-                created_by_user_id=new.owner,
-                created_at=at,
-                updated_at=at,
-            )
+            student = to_student(row, class_ids)
             await add_outbox_events(session, events(student))
         return student
 
@@ -185,9 +156,9 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         return to_student(rows[0], (row.class_id for row in rows if row.class_id is not None))
 
     async def list(self, owner: str, page: PageRequest, where: StudentFilter) -> Page[Student]:
-        paged, total_statement = _listing(where.class_id is not None, bool(where.query))
+        paged, total_statement = student_listing(where.class_id is not None, bool(where.query))
         statement, paging = paged.page(page)
-        params = {"owner": owner, "class_id": where.class_id, "term": _like_literal(where.query or "")}
+        params = {"owner": owner, "class_id": where.class_id, "term": like_literal(where.query or "")}
         async with translate_database_errors(), self._reads() as session:
             if where.class_id is not None:
                 await members.require_owned_classes(session, owner, (where.class_id,), lock=False)
