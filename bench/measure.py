@@ -11,7 +11,7 @@ from bench.outbox import wait_drained
 from bench.relay_bench import CommitToAckProbe
 from bench.scenarios import Scenario
 from bench.seed import SeededData
-from bench.server import ServiceProcess
+from bench.server import ServiceProcess, machine_busy_seconds
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class RunContext:
     tag: str
 
 
-def _closed_loop_summary(result: WrkResult, cpu_s: float) -> dict[str, object]:
+def _closed_loop_summary(result: WrkResult, cpu_s: float, machine_s: float) -> dict[str, object]:
     return {
         "rps": round(result.rps, 1),
         "p50_ms": round(result.p50_ms, 2),
@@ -42,6 +42,9 @@ def _closed_loop_summary(result: WrkResult, cpu_s: float) -> dict[str, object]:
         "non2xx": result.non2xx,
         "socket_errors": result.socket_errors,
         "cpu_ms_per_req": round(cpu_s * 1000 / result.requests, 3) if result.requests else None,
+        # Cores busy: the service's, and the whole machine's (wrk, PostgreSQL, anything else).
+        "service_cores": round(cpu_s / result.duration_s, 2) if result.duration_s else None,
+        "machine_cores": round(machine_s / result.duration_s, 2) if result.duration_s else None,
         "status": "OK" if result.errors == 0 and result.requests else "FAILED",
     }
 
@@ -61,15 +64,16 @@ async def _timed_run(context: RunContext, scenario: Scenario) -> dict[str, objec
         if not await probe.start():
             probe = None
     base_url = context.service.base_url
-    cpu_before = context.service.cpu_seconds()
+    cpu_before, machine_before = context.service.cpu_seconds(), machine_busy_seconds()
     result = await run_wrk(scenario, base_url, context.seeded, context.load, f"{context.tag}m")
     cpu_s = context.service.cpu_seconds() - cpu_before
-    summary = _closed_loop_summary(result, cpu_s)
+    summary = _closed_loop_summary(result, cpu_s, machine_busy_seconds() - machine_before)
     if probe is not None:
         ok = result.requests - result.errors
         summary["commit_to_ack"] = await probe.stop(expected=ok, timeout_s=60.0)
     elif context.kafka_bootstrap and scenario.topic:
-        summary["commit_to_ack"] = {"messages": 0, "note": f"topic {scenario.topic} does not exist"}
+        note = f"Kafka unreachable or topic {scenario.topic} missing"
+        summary["commit_to_ack"] = {"messages": 0, "note": note}
     return summary
 
 

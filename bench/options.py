@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--workers", type=int, default=1, help="granian workers of the main run (default 1)")
     add("--scaling-workers", type=int, default=2, help="rerun the main scenarios with N workers (0: skip)")
     add("--connections", type=int, default=50, help="wrk connections (default 50)")
-    add("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
+    add("--wrk-threads", type=int, default=1, help="wrk threads (default 1: leaves the cores to the service)")
     add("--open-loop-rate", type=int, default=300, help="vegeta req/s per scenario (default 300)")
     add("--open-loop-duration", type=int, default=None, help="vegeta seconds (default: --duration; 0: skip)")
     add("--relay-backlog", type=int, default=50_000, help="outbox rows for the relay drain (0: skip)")

@@ -10,6 +10,7 @@ import time
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
 _LOG_APPEND_TIME = 1
 
@@ -47,8 +48,12 @@ class CommitToAckProbe:
         self._has_all = asyncio.Event()
 
     async def start(self) -> bool:
-        """False when the topic does not exist yet (nothing was ever published)."""
-        await self._consumer.start()
+        """False when Kafka is unreachable or the topic does not exist yet (nothing was published)."""
+        try:
+            await self._consumer.start()
+        except KafkaError:
+            await self._consumer.stop()
+            return False
         if self._topic not in await self._consumer.topics():  # also refreshes the cached metadata
             await self._consumer.stop()
             return False

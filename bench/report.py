@@ -50,9 +50,10 @@ def targets(scenarios: dict[str, Result], relay: Result) -> list[Result]:
             checks.append(
                 _check(f"{label} p99", open_loop["p99_ms"], OPEN_LOOP_P99_MS, at_least=False, unit="ms")
             )
-    if relay:
+    if relay.get("commit_to_ack_measured_in"):
         ack = relay.get("commit_to_ack_p99_ms")
         checks.append(_check("commit→ack p99", ack, COMMIT_TO_ACK_P99_MS, at_least=False, unit="ms"))
+    if not str(relay.get("drain", {}).get("status", "skipped")).startswith("skipped"):
         drain = relay.get("drain_events_per_s")
         checks.append(_check("relay drain", drain, DRAIN_EVENTS_PER_S, at_least=True, unit="events/s"))
     return checks
@@ -66,24 +67,34 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _scenario_row(name: str, result: Result) -> str:
+    open_loop = result.get("open_loop") or {}
+    ack = result.get("commit_to_ack") or {}
+    cells = [
+        name,
+        _fmt(result["rps"]),
+        _fmt(result["p50_ms"], 2),
+        _fmt(result["p90_ms"], 2),
+        _fmt(result["p99_ms"], 2),
+        str(result["errors"]),
+        _fmt(result["cpu_ms_per_req"], 3),
+        _fmt(result.get("ratio_to_ceiling"), 2),
+        f"{_fmt(open_loop.get('p50_ms'), 2)} / {_fmt(open_loop.get('p99_ms'), 2)}",
+        f"{_fmt(ack.get('p50_ms'))} / {_fmt(ack.get('p99_ms'))}",
+        f"{_fmt(result.get('service_cores'), 2)} / {_fmt(result.get('machine_cores'), 2)}",
+        result["status"],
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
 def scenario_table(ceiling: Result, scenarios: dict[str, Result]) -> str:
     head = (
         "| scenario | req/s | p50 ms | p90 ms | p99 ms | errors | CPU ms/req | x ceiling "
-        "| open loop p50 / p99 ms | commit→ack p50 / p99 ms | status |\n"
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+        "| open loop p50 / p99 ms | commit→ack p50 / p99 ms | cores svc / box | status |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     )
-    rows = [head]
-    for name, result in {"ceiling": ceiling | {"ratio_to_ceiling": 1.0}, **scenarios}.items():
-        open_loop = result.get("open_loop") or {}
-        ack = result.get("commit_to_ack") or {}
-        rows.append(
-            f"| {name} | {_fmt(result['rps'])} | {_fmt(result['p50_ms'], 2)} | {_fmt(result['p90_ms'], 2)} "
-            f"| {_fmt(result['p99_ms'], 2)} | {result['errors']} | {_fmt(result['cpu_ms_per_req'], 3)} "
-            f"| {_fmt(result.get('ratio_to_ceiling'), 2)} "
-            f"| {_fmt(open_loop.get('p50_ms'), 2)} / {_fmt(open_loop.get('p99_ms'), 2)} "
-            f"| {_fmt(ack.get('p50_ms'))} / {_fmt(ack.get('p99_ms'))} | {result['status']} |"
-        )
-    return "\n".join(rows)
+    rows = [_scenario_row(name, result) for name, result in scenarios.items()]
+    return "\n".join([head, _scenario_row("ceiling", ceiling | {"ratio_to_ceiling": 1.0}), *rows])
 
 
 def scaling_table(single: dict[str, Result], scaled: Result) -> str:

@@ -114,7 +114,7 @@ def _relay_summary(drain: dict[str, object], scenarios: dict[str, dict[str, Any]
         "drain_events_per_s": drain.get("drain_events_per_s"),
         "commit_to_ack_p50_ms": ack.get("p50_ms"),
         "commit_to_ack_p99_ms": ack.get("p99_ms"),
-        "commit_to_ack_measured_in": "post_student" if ack else None,
+        "commit_to_ack_measured_in": "post_student" if "post_student" in scenarios else None,
         "drain": drain,
     }
 

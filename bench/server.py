@@ -88,6 +88,13 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / _CLOCK_TICKS
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy (not idle or iowait), from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / _CLOCK_TICKS
+
+
 def peak_rss_mb(pid: int) -> float:
     """VmHWM: the most resident memory the process ever had."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
