@@ -66,8 +66,14 @@ def read_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 def ensure_sqlite_directory(database_url: str) -> None:
     """SQLite creates the file but not its directory; create that if missing."""
-    database = make_url(database_url).database
-    if database and database != ":memory:" and not database.startswith("file:"):
+    url = make_url(database_url)
+    database = url.database
+    if (
+        url.get_backend_name() == "sqlite"
+        and database
+        and database != ":memory:"
+        and not database.startswith("file:")
+    ):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 

@@ -10,8 +10,6 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from class_management_service.implementations.database import ensure_sqlite_directory
-
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -37,8 +35,6 @@ def alembic_config(database_url: str) -> Config:
 
 
 def _run(action: Callable[[Config, str], None], database_url: str, revision: str) -> None:
-    if database_url.startswith("sqlite"):
-        ensure_sqlite_directory(database_url)
     config = alembic_config(database_url)
     try:
         asyncio.get_running_loop()

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from class_management_service.config import Settings
+from class_management_service.implementations.database import ensure_sqlite_directory
 from class_management_service.models_db import metadata
 
 config = context.config
@@ -48,6 +49,7 @@ def _run_on(connection: Connection) -> None:
 
 
 async def _run_online(url: str) -> None:
+    ensure_sqlite_directory(url)
     engine = create_async_engine(url, poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:
