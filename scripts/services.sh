@@ -289,7 +289,7 @@ pg_init() {
     if [ ! -f "$PG_DATA/PG_VERSION" ]; then
         log "postgres: initdb $PG_DATA"
         rm -rf "$PG_DATA"
-        as_pg "$bindir/initdb" -D "$PG_DATA" -U postgres -E UTF8 --no-locale \
+        as_pg "$bindir/initdb" -D "$PG_DATA" -U postgres -E UTF8 --locale=C.UTF-8 \
             --auth-local=trust --auth-host=scram-sha-256 >"$PG_DIR/initdb.log" 2>&1 ||
             { tail -20 "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
         # Throwaway local/test cluster: durability is deliberately traded for

@@ -58,7 +58,11 @@ async def postgres_url(services_env: dict[str, str]) -> AsyncIterator[str]:
     name = f"cms_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = await asyncpg.connect(admin_dsn)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        # A UTF-8 ctype, as in production: lower() must fold "Å" for search and email uniqueness.
+        await admin.execute(
+            f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
+            "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+        )
     finally:
         await admin.close()
     base = services_env["CLASS_MANAGEMENT_SERVICE_DATABASE_URL"].rsplit("/", 1)[0]

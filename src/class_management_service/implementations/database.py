@@ -97,10 +97,17 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     # The driver's own implicit BEGIN skips SELECTs, so reads before a write would fall outside
     # the transaction; SQLAlchemy's "begin" hook emits BEGIN instead.
     dbapi_connection.isolation_level = None
+    # SQLite's own lower() folds ASCII only; Swedish names and emails need Unicode folding for
+    # search and for the case-insensitive email index. Deterministic, so indexes may use it.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _unicode_lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
 
 
 def _begin_sqlite(connection: Connection) -> None:
