@@ -26,6 +26,7 @@ class Options:
     open_loop_duration_s: int
     relay_backlog: int
     use_kafka: bool
+    service_env: dict[str, str]
     keep_db: bool
     output: Path
 
@@ -38,6 +39,13 @@ def _scenario_list(value: str) -> tuple[Scenario, ...]:
             f"unknown scenarios {unknown}; choose from {list(SCENARIOS_BY_NAME)}"
         )
     return tuple(SCENARIOS_BY_NAME[name] for name in names)
+
+
+def _env_pair(value: str) -> tuple[str, str]:
+    key, sep, setting = value.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError("expected KEY=VALUE")
+    return key, setting
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     add("--open-loop-duration", type=int, default=None, help="vegeta seconds (default: --duration; 0: skip)")
     add("--relay-backlog", type=int, default=50_000, help="outbox rows for the relay drain (0: skip)")
     add("--no-kafka", action="store_true", help="serve without Kafka: no in-process relay, no relay numbers")
+    add(
+        "--service-env",
+        type=_env_pair,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra service setting for experiments, e.g. CLASS_MANAGEMENT_SERVICE_DATABASE_POOL_SIZE=50",
+    )
     add("--keep-db", action="store_true", help="keep the benchmark databases for inspection")
     add("--output", type=Path, default=None, help="results JSON (default bench/results/latest.json)")
     add("--quick", action="store_true", help="smoke run: 2 s per scenario, no scaling run, no relay drain")
@@ -82,6 +98,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         open_loop_duration_s=2 if quick and args.open_loop_duration is None else open_loop_duration,
         relay_backlog=0 if quick else args.relay_backlog,
         use_kafka=not args.no_kafka,
+        service_env=dict(args.service_env),
         keep_db=bool(args.keep_db),
         output=args.output or default_output,
     )

@@ -41,20 +41,22 @@ class ServerRun:
     server_argv: list[str]
 
 
-def _service_env(services: dict[str, str], database_url: str, use_kafka: bool) -> dict[str, str]:
-    """Production defaults (LOG_LEVEL INFO, JSON logs) plus the URLs of this run's services."""
+def _service_env(
+    services: dict[str, str], database_url: str, use_kafka: bool, overrides: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Production defaults (LOG_LEVEL INFO, JSON logs), this run's services, then any experiment overrides."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
-    return inherited | {
+    kafka = services[f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS"] if use_kafka else ""
+    run_settings = {
         f"{ENV_PREFIX}DATABASE_URL": database_url,
         f"{ENV_PREFIX}HOST": "127.0.0.1",
         f"{ENV_PREFIX}PORT": str(free_port()),
         f"{ENV_PREFIX}LOG_LEVEL": "INFO",
         f"{ENV_PREFIX}LOG_FORMAT": "json",
-        f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS": services[f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS"]
-        if use_kafka
-        else "",
+        f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS": kafka,
         f"{ENV_PREFIX}REDIS_URL": services[f"{ENV_PREFIX}REDIS_URL"],
     }
+    return inherited | run_settings | (overrides or {})
 
 
 async def _serve_and_measure(
@@ -103,9 +105,12 @@ async def _relay_drain(options: Options, services: dict[str, str]) -> dict[str, 
     if not relay_command_available():
         return {"status": "skipped: `python -m class_management_service relay` does not exist yet"}
     async with fresh_database(services, "relay", keep=options.keep_db) as url:
-        env = _service_env(services, url, use_kafka=True)
+        env = _service_env(services, url, use_kafka=True, overrides=options.service_env)
         print(f"relay: draining a backlog of {options.relay_backlog:,} events …", flush=True)
-        return await drain_backlog(url, env, options.relay_backlog, CACHE_DIR / "relay.log")
+        try:
+            return await drain_backlog(url, env, options.relay_backlog, CACHE_DIR / "relay.log")
+        except RuntimeError as error:
+            return {"status": f"FAILED: {error} ({CACHE_DIR / 'relay.log'})"}
 
 
 def _relay_summary(drain: dict[str, object], scenarios: dict[str, dict[str, Any]]) -> dict[str, object]:
@@ -129,7 +134,7 @@ async def run(options: Options) -> dict[str, Any]:
         machine = await machine_info(url)
         print(f"database ceiling: raw asyncpg, {options.connections} clients …", flush=True)
         db_ceiling = await measure_db_ceiling(asyncpg_dsn(url), options.connections, options.duration_s)
-        env = _service_env(services, url, options.use_kafka)
+        env = _service_env(services, url, options.use_kafka, options.service_env)
         main, seeded = await _serve_and_measure(options, env, options.workers, options.scenarios, None)
         scaled = None
         if options.scaling_workers:
@@ -179,6 +184,7 @@ def _assemble(
             "open_loop_duration_s": options.open_loop_duration_s,
             "log_level": "INFO",
             "kafka": options.use_kafka,
+            "service_env_overrides": options.service_env,
             "server_argv": main.server_argv,
             "elapsed_s": round(elapsed_s, 1),
         },
