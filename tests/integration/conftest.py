@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from dishka import AsyncContainer, Provider, make_async_container
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
@@ -230,10 +230,9 @@ class StoredEvent:
 
 
 async def outbox_rows(engine: AsyncEngine, where: str = "TRUE", **params: object) -> list[StoredEvent]:
-    statement = text(
-        "SELECT id, event_id, topic, aggregate_id, user_id, payload, published_at, attempts, last_error,"
-        f" next_attempt_at FROM event_outbox WHERE {where} ORDER BY id"
-    )
+    """``event_outbox`` rows in id order, read through the typed table (SQLite returns datetimes too)."""
+    columns = [getattr(event_outbox.c, name) for name in StoredEvent.__dataclass_fields__]
+    statement = select(*columns).where(text(where)).order_by(event_outbox.c.id)
     async with engine.connect() as connection:
         rows = (await connection.execute(statement, params)).all()
     return [StoredEvent(**{**row._asdict(), "event_id": str(row.event_id)}) for row in rows]

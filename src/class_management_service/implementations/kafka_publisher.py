@@ -34,6 +34,7 @@ class AiokafkaEventPublisher(EventPublisherProtocol):
         self._settings = settings
         self._producer: AIOKafkaProducer | None = None
         self._has_topics = False
+        self._ack_timeout_s = settings.kafka_request_timeout_ms / 1000 + LINGER_MS / 1000
 
     @property
     def is_started(self) -> bool:
@@ -57,59 +58,80 @@ class AiokafkaEventPublisher(EventPublisherProtocol):
         )
         try:
             await producer.start()
+            # Metadata for every topic now, so that no send() waits for it later.
+            for topic in ALL_TOPICS:
+                await producer.partitions_for(topic)
         except BaseException:
             await _stop_quietly(producer)
             raise
         self._producer = producer
 
     async def publish(self, records: Sequence[OutboxRecord]) -> list[PublishFailure | None]:
-        if self._producer is None:
+        producer = self._producer
+        if producer is None:
             raise RuntimeError("AiokafkaEventPublisher.publish() before start()")
-        pending = await self._send_all(self._producer, records)
-        outcomes: list[PublishFailure | None] = []
-        has_failed_in_flight = False
-        for item in pending:
-            if isinstance(item, PublishFailure):
-                outcomes.append(item)
-                continue
-            outcome = await _settle(item)
-            has_failed_in_flight = has_failed_in_flight or outcome is not None
-            outcomes.append(outcome)
-        if has_failed_in_flight:
-            # An idempotent producer that lost a batch may have a gap in its sequence numbers:
-            # start over with a fresh producer id rather than risk OutOfOrderSequence errors.
+        pending = await _send_all(producer, records)
+        sent = [item for item in pending if isinstance(item, asyncio.Future)]
+        if sent and (await asyncio.wait(sent, timeout=self._ack_timeout_s))[1]:
+            # aiokafka never expires a batch whose partition leader is known but unreachable:
+            # with the broker gone these acks would never come. Give up on them and retry later.
+            self._producer = None
+            await _abandon(producer)
+        outcomes = [item if isinstance(item, PublishFailure) else _outcome(item) for item in pending]
+        lost_in_flight = (
+            isinstance(item, asyncio.Future) and outcome is not None
+            for item, outcome in zip(pending, outcomes, strict=True)
+        )
+        if any(lost_in_flight) or any(outcome and outcome.is_transient for outcome in outcomes):
+            # An idempotent producer that lost a batch may have a gap in its sequence numbers,
+            # and one facing a dead broker only wastes the relay's time: start over, with backoff.
             await self.close()
         return outcomes
 
     async def close(self) -> None:
+        """Deliver what is in flight if the broker answers soon, else drop it (rows stay pending)."""
         producer, self._producer = self._producer, None
-        if producer is not None:
-            await _stop_quietly(producer)
+        if producer is None:
+            return
+        try:
+            await asyncio.wait_for(producer.flush(), CLOSE_TIMEOUT_S)
+        except (TimeoutError, KafkaError):
+            await _abandon(producer)
+            return
+        await _stop_quietly(producer)
 
-    @staticmethod
-    async def _send_all(producer: AIOKafkaProducer, records: Sequence[OutboxRecord]) -> list[_Pending]:
-        """Enqueue every record without waiting for acks; failures are per record."""
-        pending: list[_Pending] = []
-        failed_keys: dict[str, PublishFailure] = {}
-        for record in records:
-            message = failed_keys.get(record.key) or _message(record)
-            if isinstance(message, PublishFailure):
-                failure = message
-            else:
-                value, headers = message
-                try:
-                    pending.append(
-                        await producer.send(record.topic, value, record.key.encode(), headers=headers)
-                    )
-                    continue
-                except KafkaError as error:
-                    failure = PublishFailure(_describe(error), _is_transient(error))
+
+async def _send_all(producer: AIOKafkaProducer, records: Sequence[OutboxRecord]) -> list[_Pending]:
+    """Enqueue every record without waiting for acks; one outcome (or future) per record."""
+    pending: list[_Pending] = []
+    held_back: dict[str, PublishFailure] = {}
+    broker_failure: PublishFailure | None = None
+    for record in records:
+        item = broker_failure or held_back.get(record.key) or await _send(producer, record)
+        if isinstance(item, PublishFailure):
             # A later event of a key must never overtake an earlier one that was not sent.
-            failed_keys.setdefault(
-                record.key, PublishFailure(f"held back: event {record.event_id} of this key failed", False)
+            held_back.setdefault(
+                record.key, PublishFailure(f"held back behind event {record.event_id}", False)
             )
-            pending.append(failure)
-        return pending
+            if item.is_transient and broker_failure is None:
+                # send() itself waits up to the request timeout for a dead broker: pay it once.
+                broker_failure = PublishFailure(f"not sent: {item.error}", is_transient=True)
+        pending.append(item)
+    return pending
+
+
+async def _send(producer: AIOKafkaProducer, record: OutboxRecord) -> _Pending:
+    message = _message(record)
+    if isinstance(message, PublishFailure):
+        return message
+    value, headers = message
+    try:
+        future: asyncio.Future[object] = await producer.send(
+            record.topic, value, record.key.encode(), headers=headers
+        )
+    except KafkaError as error:
+        return PublishFailure(_describe(error), _is_transient(error))
+    return future
 
 
 def _message(record: OutboxRecord) -> tuple[bytes, list[tuple[str, bytes]]] | PublishFailure:
@@ -130,12 +152,29 @@ def _message(record: OutboxRecord) -> tuple[bytes, list[tuple[str, bytes]]] | Pu
     return record.payload.encode(), headers
 
 
-async def _settle(future: asyncio.Future[object]) -> PublishFailure | None:
-    try:
-        await future
-    except KafkaError as error:
+def _outcome(future: asyncio.Future[object]) -> PublishFailure | None:
+    if not future.done():
+        return PublishFailure("KafkaTimeoutError: no acknowledgement in time", is_transient=True)
+    error = future.exception()
+    if error is None:
+        return None
+    if isinstance(error, KafkaError):
         return PublishFailure(_describe(error), _is_transient(error))
-    return None
+    return PublishFailure(_describe(error), is_transient=True)
+
+
+async def _abandon(producer: AIOKafkaProducer) -> None:
+    """Close a producer without delivering its batches; their rows are retried by the relay."""
+    # aiokafka has no public way to give up on batches: stop() waits until they are delivered.
+    # Killing the sender first also guarantees this producer can never deliver a stale copy
+    # after the relay re-sent those rows (and newer ones of the same key) elsewhere.
+    sender = producer._sender.sender_task
+    if sender is not None:
+        sender.cancel()
+        await asyncio.wait([sender], timeout=CLOSE_TIMEOUT_S)
+    producer._closed = True  # what stop() would set; nothing is left for it to flush
+    with suppress(Exception):
+        await asyncio.wait_for(producer.client.close(), CLOSE_TIMEOUT_S)
 
 
 def _is_transient(error: KafkaError) -> bool:
