@@ -86,9 +86,9 @@ class RelayHandle:
 
 @asynccontextmanager
 async def running_relay(
-    settings: Settings, engine: AsyncEngine, *overrides: Provider
+    settings: Settings, engine: AsyncEngine, *overrides: Provider, start: bool = True
 ) -> AsyncIterator[RelayHandle]:
-    """Start a relay the way ``python -m class_management_service relay`` does; stop it after."""
+    """A relay built the way ``python -m class_management_service relay`` builds it, stopped after."""
     metrics = PrometheusMetrics()
     container = make_async_container(
         *providers_for(settings),
@@ -96,7 +96,8 @@ async def running_relay(
         context={Settings: settings, AsyncEngine: engine, PrometheusMetrics: metrics},
     )
     relay = await container.get(OutboxRelay)
-    relay.start()
+    if start:
+        relay.start()
     try:
         yield RelayHandle(relay, container, metrics)
     finally:

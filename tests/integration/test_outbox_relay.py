@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.app import create_app, relay_runs_in_app
 from class_management_service.config import Settings
+from class_management_service.implementations.database import create_engine
 from class_management_service.implementations.kafka_publisher import AiokafkaEventPublisher
 from class_management_service.implementations.relay_leadership import ADVISORY_LOCK_KEY
 from class_management_service.protocols import EventPublisherProtocol, OutboxRecord, PublishFailure
@@ -28,6 +30,7 @@ from tests.integration.conftest import (
     insert_rows,
     outbox_rows,
     pending_count,
+    redis_tail,
     relay_settings,
     running_relay,
     services,
@@ -352,3 +355,114 @@ def _relay_env(postgres_url: str, services_env: dict[str, str]) -> dict[str, str
         "CLASS_MANAGEMENT_SERVICE_DATABASE_URL": postgres_url,
         "CLASS_MANAGEMENT_SERVICE_LOG_LEVEL": "WARNING",
     }
+
+
+async def test_kafka_delivery_goes_on_while_redis_is_down_and_notifications_resume_after_it_returns(
+    clean_pg: AsyncEngine, postgres_url: str, services_env: dict[str, str], kafka_tail: KafkaTail
+) -> None:
+    redis_url = services_env["CLASS_MANAGEMENT_SERVICE_REDIS_URL"]
+    async with create_app(relay_settings(postgres_url, services_env)).test_app() as test_app:
+        api = Api(client=test_app.test_client(), engine=clean_pg, user=unique_user())
+        try:
+            await services("stop", "redis")
+            for i in range(3):
+                await api.create_student(person_name={"first_name": f"NoRedis{i}", "last_name": "Down"})
+            await kafka_tail.wait_for(row.event_id for row in await _published(clean_pg))
+            await wait_until(lambda: _notification_failures(api), within_s=10, what="counted Redis failures")
+            body = await (await api.client.get("/healthz")).get_json()
+        finally:
+            await services("start", "redis")
+        assert (body["status"], body["checks"]["kafka"], body["checks"]["redis"]) == (
+            "degraded",
+            "ok",
+            "down",
+        )
+        async with redis_tail(redis_url, f"ws:{api.user}") as redis:
+            student = await api.create_student(person_name={"first_name": "Back", "last_name": "Again"})
+            await redis.wait_for(1)
+    [(channel, message)] = redis.messages
+    assert channel == f"ws:{api.user}"
+    assert message["event"] == "student_created"
+    assert message["data"]["student_id"] == student["id"]
+
+
+async def _notification_failures(api: Api) -> bool:
+    metrics = await (await api.client.get("/metrics")).get_data(as_text=True)
+    return any(
+        line.startswith("cms_redis_notification_failures_total ") and float(line.split()[1]) >= 1
+        for line in metrics.splitlines()
+    )
+
+
+async def test_relay_cancelled_between_ack_and_mark_resends_only_with_the_same_event_ids(
+    clean_pg: AsyncEngine, postgres_url: str, services_env: dict[str, str], kafka_tail: KafkaTail
+) -> None:
+    settings = relay_settings(postgres_url, services_env, relay_batch_size=100)
+    await insert_rows(clean_pg, [envelope_row(f"key-{i % 10}") for i in range(300)])
+    counting = CountingProvider()
+    async with running_relay(settings, clean_pg, counting, start=False) as doomed:
+        assert counting.publisher is not None
+        counting.publisher.freeze_after_ack = True
+        task = asyncio.create_task(doomed.relay.run())
+        await asyncio.wait_for(counting.publisher.frozen.wait(), timeout=10)
+        task.cancel()  # dies with 100 rows acknowledged by Kafka but not marked
+        await asyncio.gather(task, return_exceptions=True)
+    assert await pending_count(clean_pg) == 300
+    async with running_relay(settings, clean_pg):
+        rows = await _published(clean_pg)
+    await kafka_tail.wait_for(row.event_id for row in rows)
+    await kafka_tail.poll()
+    copies = _assert_delivered_unchanged(kafka_tail, rows)
+    assert sorted(copies.values()) == [1] * 200 + [2] * 100
+    assert {copies[row.event_id] for row in rows[:100]} == {2}
+
+
+async def test_relay_process_killed_mid_backlog_loses_nothing_once_a_relay_runs_again(
+    clean_pg: AsyncEngine, postgres_url: str, services_env: dict[str, str], kafka_tail: KafkaTail
+) -> None:
+    backlog = 20_000
+    await insert_rows(clean_pg, [envelope_row(f"key-{i % 100}") for i in range(backlog)])
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "class_management_service", "relay", env=_relay_env(postgres_url, services_env)
+    )
+    try:
+        await wait_until(
+            lambda: _pending_below(clean_pg, backlog - 2_000),
+            within_s=30,
+            interval=0.01,
+            what="relay progress",
+        )
+    finally:
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    left = await pending_count(clean_pg)
+    async with running_relay(relay_settings(postgres_url, services_env), clean_pg):
+        rows = await _published(clean_pg)
+    await kafka_tail.wait_for((row.event_id for row in rows), within_s=60)
+    await kafka_tail.poll()
+    copies = _assert_delivered_unchanged(kafka_tail, rows)
+    assert 0 < left < backlog - 2_000  # killed mid-backlog
+    assert len(copies) == backlog
+    assert set(copies.values()) <= {1, 2}
+
+
+async def _pending_below(engine: AsyncEngine, count: int) -> bool:
+    return await pending_count(engine) < count
+
+
+async def test_two_relays_on_sqlite_poll_and_publish_each_row_once(
+    sqlite_url: str, services_env: dict[str, str], kafka_tail: KafkaTail
+) -> None:
+    settings = relay_settings(sqlite_url, services_env, relay_poll_interval_s=0.05)
+    engine = create_engine(settings)
+    try:
+        await insert_rows(engine, [envelope_row(f"key-{i % 5}") for i in range(50)])
+        async with running_relay(settings, engine) as first, running_relay(settings, engine) as second:
+            rows = await _published(engine)
+            published = sorted([first.published(), second.published()])
+    finally:
+        await engine.dispose()
+    await kafka_tail.wait_for(row.event_id for row in rows)
+    await kafka_tail.poll()
+    assert published == [0, 50]
+    assert set(_assert_delivered_unchanged(kafka_tail, rows).values()) == {1}
