@@ -142,6 +142,13 @@ class EventOutboxRow(Base):
             sqlite_where=text("published_at IS NULL"),
         ),
         Index("ix_event_outbox_published_at", "published_at"),
+        # The relay's claim skips keys with a row in backoff; only such rows are indexed (migration 0003).
+        Index(
+            "ix_event_outbox_retrying",
+            "aggregate_id",
+            postgresql_where=text("published_at IS NULL AND next_attempt_at IS NOT NULL"),
+            sqlite_where=text("published_at IS NULL AND next_attempt_at IS NOT NULL"),
+        ),
         # Never reuse an id on SQLite, even after the newest rows were purged.
         {"sqlite_autoincrement": True},
     )

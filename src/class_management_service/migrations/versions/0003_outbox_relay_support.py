@@ -1,8 +1,11 @@
-"""Wake the relay at commit: a statement trigger on event_outbox NOTIFYs channel cms_outbox.
+"""Relay support: a NOTIFY at commit to wake the relay, and an index for rows in backoff.
 
-PostgreSQL delivers a NOTIFY only when the inserting transaction commits, and the API pays no
-extra round trip for it. The relay LISTENs on its dedicated connection and polls only as a
-fallback. SQLite has no NOTIFY: there the relay polls, and this revision does nothing.
+The trigger: PostgreSQL delivers a NOTIFY only when the inserting transaction commits, and the
+API pays no extra round trip for it. The relay LISTENs on its dedicated connection and polls
+only as a fallback. SQLite has no NOTIFY: there the relay polls, and no trigger is created.
+
+The index: every claim skips the keys that have a row waiting out a backoff. Indexing only such
+rows keeps that lookup tiny however many published rows are retained.
 
 Revision ID: 0003
 Revises: 0002
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
@@ -23,6 +27,7 @@ depends_on: str | Sequence[str] | None = None
 FUNCTION = "event_outbox_notify"
 TRIGGER = "event_outbox_notify_after_insert"
 CHANNEL = "cms_outbox"  # implementations.relay_leadership.NOTIFY_CHANNEL
+RETRYING = sa.text("published_at IS NULL AND next_attempt_at IS NOT NULL")
 
 
 def _is_postgresql() -> bool:
@@ -30,6 +35,13 @@ def _is_postgresql() -> bool:
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_event_outbox_retrying",
+        "event_outbox",
+        ["aggregate_id"],
+        postgresql_where=RETRYING,
+        sqlite_where=RETRYING,
+    )
     if not _is_postgresql():
         return
     # An empty payload: identical notifications of one transaction fold into one, and the
@@ -51,7 +63,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if not _is_postgresql():
-        return
-    op.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON event_outbox")
-    op.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
+    if _is_postgresql():
+        op.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON event_outbox")
+        op.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
+    op.drop_index("ix_event_outbox_retrying", table_name="event_outbox")
