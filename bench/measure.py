@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import sampling_profile
 from bench.closed_loop import LoadSettings, WrkResult, run_wrk
 from bench.open_loop import run_open_loop
 from bench.outbox import wait_drained
@@ -28,6 +29,7 @@ class RunContext:
     kafka_bootstrap: str  # empty = Kafka not configured
     work_dir: Path
     tag: str
+    is_profiled: bool = False
 
 
 def _closed_loop_summary(result: WrkResult, cpu_s: float, machine_s: float) -> dict[str, object]:
@@ -64,10 +66,19 @@ async def _timed_run(context: RunContext, scenario: Scenario) -> dict[str, objec
         if not await probe.start():
             probe = None
     base_url = context.service.base_url
+    sampler, samples = None, context.work_dir / f"profile-{scenario.name}.txt"
+    if context.is_profiled:
+        worker = context.service.pids[-1]
+        sampler = await sampling_profile.record(worker, max(1, context.load.duration_s - 1), samples)
     cpu_before, machine_before = context.service.cpu_seconds(), machine_busy_seconds()
-    result = await run_wrk(scenario, base_url, context.seeded, context.load, f"{context.tag}m")
+    result = await run_wrk(
+        scenario, base_url, context.seeded, context.load, f"{context.tag}m-{scenario.name}"
+    )
     cpu_s = context.service.cpu_seconds() - cpu_before
     summary = _closed_loop_summary(result, cpu_s, machine_busy_seconds() - machine_before)
+    if sampler is not None:
+        await sampler.wait()
+        summary["profile"] = sampling_profile.summarise(samples)
     if probe is not None:
         ok = result.requests - result.errors
         summary["commit_to_ack"] = await probe.stop(expected=ok, timeout_s=60.0)
@@ -82,7 +93,7 @@ async def measure(context: RunContext, scenario: Scenario) -> dict[str, object]:
     base_url = context.service.base_url
     if context.warmup_s:
         warmup = LoadSettings(context.load.connections, context.load.threads, context.warmup_s)
-        await run_wrk(scenario, base_url, context.seeded, warmup, f"{context.tag}w")
+        await run_wrk(scenario, base_url, context.seeded, warmup, f"{context.tag}w-{scenario.name}")
         await _settle(context, scenario)
     summary: dict[str, object] = {"name": scenario.name, "method": scenario.method, "path": scenario.path}
     summary |= await _timed_run(context, scenario)
@@ -95,7 +106,7 @@ async def measure(context: RunContext, scenario: Scenario) -> dict[str, object]:
             rate=context.open_loop_rate,
             duration_s=context.open_loop_duration_s,
             work_dir=context.work_dir,
-            tag=f"{context.tag}o",
+            tag=f"{context.tag}o-{scenario.name}",
         )
         await _settle(context, scenario)
     return summary

@@ -28,6 +28,7 @@ class Options:
     use_kafka: bool
     service_env: dict[str, str]
     keep_db: bool
+    is_profiled: bool
     output: Path
 
 
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add("--keep-db", action="store_true", help="keep the benchmark databases for inspection")
     add("--output", type=Path, default=None, help="results JSON (default bench/results/latest.json)")
+    add("--profile", action="store_true", help="sample the worker with py-spy (needs py-spy installed)")
     add("--quick", action="store_true", help="smoke run: 2 s per scenario, no scaling run, no relay drain")
     return parser
 
@@ -100,5 +102,6 @@ def parse_options(argv: list[str] | None = None) -> Options:
         use_kafka=not args.no_kafka,
         service_env=dict(args.service_env),
         keep_db=bool(args.keep_db),
+        is_profiled=bool(args.profile),
         output=args.output or default_output,
     )

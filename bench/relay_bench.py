@@ -36,8 +36,13 @@ class CommitToAckProbe:
 
     def __init__(self, bootstrap_servers: str, topic: str) -> None:
         self._topic = topic
+        # No group: the consumer is assigned every partition of the topic and commits nothing.
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers, enable_auto_commit=False, fetch_max_wait_ms=20
+            bootstrap_servers=bootstrap_servers,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="latest",
+            fetch_max_wait_ms=20,
         )
         self._kafka_ms: list[float] = []
         self._received_ms: list[float] = []
@@ -54,21 +59,28 @@ class CommitToAckProbe:
         except KafkaError:
             await self._consumer.stop()
             return False
-        if self._topic not in await self._consumer.topics():  # also refreshes the cached metadata
+        # Listing topics never creates one (subscribing would, with auto-create on).
+        if self._topic not in await self._consumer.topics():
             await self._consumer.stop()
             return False
-        partitions = self._consumer.partitions_for_topic(self._topic)
-        if not partitions:
+        self._consumer.subscribe([self._topic])
+        assigned = await self._assignment(timeout_s=10.0)
+        if not assigned:
             await self._consumer.stop()
             return False
-        assigned = [TopicPartition(self._topic, partition) for partition in partitions]
-        self._consumer.assign(assigned)
         await self._consumer.seek_to_end(*assigned)
         for partition in assigned:
             await self._consumer.position(partition)  # resolve "end" now, before the load starts
         self._started_ms = time.time() * 1000
         self._task = asyncio.create_task(self._collect())
         return True
+
+    async def _assignment(self, timeout_s: float) -> set[TopicPartition]:
+        """The partitions arrive with the first metadata response; none means no such topic."""
+        deadline = time.monotonic() + timeout_s
+        while not (assigned := self._consumer.assignment()) and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)  # aiokafka offers no event for "assignment ready"
+        return set(assigned)
 
     async def _collect(self) -> None:
         async for message in self._consumer:

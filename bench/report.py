@@ -120,6 +120,17 @@ def targets_list(checks: list[Result]) -> str:
     return "\n".join(f"- {c['target']}: {_fmt(c['measured'])} — **{c['status']}**" for c in checks)
 
 
+def profile_section(scenarios: dict[str, Result], top: int = 8) -> str:
+    """Where each profiled scenario's event-loop time went (py-spy, ``--profile``)."""
+    lines = []
+    for name, result in scenarios.items():
+        components = (result.get("profile") or {}).get("components_pct")
+        if components:
+            shares = ", ".join(f"{part} {pct}%" for part, pct in list(components.items())[:top])
+            lines.append(f"- **{name}**: {shares}")
+    return "\n".join(lines)
+
+
 def render(results: Result) -> str:
     """The whole report as Markdown: main table, database ceiling, scaling, relay, targets."""
     settings, db = results["settings"], results["db_ceiling"]
@@ -140,4 +151,7 @@ def render(results: Result) -> str:
     relay = {key: value for key, value in results["relay"].items() if key != "drain"}
     parts += [f"Relay: {relay}; drain: {results['relay'].get('drain')}", "## Targets (1 worker)"]
     parts += [targets_list(results["targets"]), f"Overall: {results['status']}"]
+    profiles = profile_section(results["scenarios"])
+    if profiles:
+        parts += ["## Where the worker's time goes (py-spy)", profiles]
     return "\n\n".join(parts)

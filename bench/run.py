@@ -87,6 +87,7 @@ async def _serve_and_measure(
             kafka_bootstrap=env[f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS"],
             work_dir=work_dir,
             tag=tag,
+            is_profiled=options.is_profiled,
         )
         results = {}
         for scenario in (CEILING, *scenarios):
