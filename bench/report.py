@@ -151,7 +151,7 @@ def render(results: Result) -> str:
     relay = {key: value for key, value in results["relay"].items() if key != "drain"}
     parts += [f"Relay: {relay}; drain: {results['relay'].get('drain')}", "## Targets (1 worker)"]
     parts += [targets_list(results["targets"]), f"Overall: {results['status']}"]
-    profiles = profile_section(results["scenarios"])
+    profiles = profile_section({"ceiling": results["ceiling"], **results["scenarios"]})
     if profiles:
         parts += ["## Where the worker's time goes (py-spy)", profiles]
     return "\n\n".join(parts)

@@ -25,6 +25,7 @@ from bench.measure import RunContext, measure
 from bench.open_loop import vegeta_path
 from bench.options import Options, parse_options
 from bench.relay_drain import drain_backlog, relay_command_available
+from bench.sampling_profile import py_spy_path
 from bench.scenarios import CEILING, Scenario
 from bench.seed import SeededData, seed
 from bench.server import start_service
@@ -127,6 +128,8 @@ def _relay_summary(drain: dict[str, object], scenarios: dict[str, dict[str, Any]
 
 async def run(options: Options) -> dict[str, Any]:
     wrk_path()
+    if options.is_profiled:
+        py_spy_path()
     if options.open_loop_duration_s:
         await vegeta_path()
     services = read_services_env()
