@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.environment import REPO_ROOT
 from bench.scenarios import Scenario, Seed
 from bench.seed import SeededData
 
 WRK_SCRIPT = Path(__file__).resolve().parent / "wrk" / "scenario.lua"
+INSTALLER = REPO_ROOT / "scripts" / "install-bench-tools.sh"
 _RESULT_MARKER = "BENCH_RESULT "
 
 
@@ -48,9 +51,12 @@ class WrkResult:
 
 
 def wrk_path() -> str:
+    """wrk from PATH, installed with apt-get by the install script on first use."""
+    if shutil.which("wrk") is None:
+        subprocess.run([str(INSTALLER)], check=False)
     path = shutil.which("wrk")
     if path is None:
-        raise SystemExit("wrk is missing: run scripts/install-bench-tools.sh (apt-get install -y wrk)")
+        raise SystemExit("wrk is missing and could not be installed: apt-get install -y wrk")
     return path
 
 

@@ -12,11 +12,10 @@ import json
 import shutil
 from pathlib import Path
 
-from bench.environment import CACHE_DIR, REPO_ROOT
+from bench.closed_loop import INSTALLER
+from bench.environment import CACHE_DIR
 from bench.scenarios import Scenario, Seed, fill
 from bench.seed import SeededData
-
-_INSTALLER = REPO_ROOT / "scripts" / "install-bench-tools.sh"
 
 
 async def vegeta_path() -> str:
@@ -24,7 +23,7 @@ async def vegeta_path() -> str:
     cached = CACHE_DIR / "bin" / "vegeta"
     found = shutil.which("vegeta") or (str(cached) if cached.exists() else None)
     if found is None:
-        installer = await asyncio.create_subprocess_exec(str(_INSTALLER))
+        installer = await asyncio.create_subprocess_exec(str(INSTALLER))
         if await installer.wait() != 0 or not cached.exists():
             raise RuntimeError("could not install vegeta; see scripts/install-bench-tools.sh")
         found = str(cached)
