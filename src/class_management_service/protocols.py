@@ -151,8 +151,8 @@ class RowFailure:
 class OutboxStoreProtocol(Protocol):
     """The relay's view of the outbox table: claim in publish order, then record the outcome."""
 
-    async def claim(self, limit: int) -> Sequence[OutboxRecord]:
-        """Unpublished rows by id, skipping every key that has a row waiting out a backoff."""
+    async def claim(self, limit: int, skip_ids: Sequence[int] = ()) -> Sequence[OutboxRecord]:
+        """Unpublished rows by id, skipping every key with a row in backoff, and ``skip_ids``."""
         ...
 
     async def mark_published(self, ids: Sequence[int]) -> None: ...

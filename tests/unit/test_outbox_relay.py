@@ -11,6 +11,8 @@ import pytest
 
 from class_management_service.config import Settings
 from class_management_service.implementations.outbox_relay import OutboxRelay, RelayPorts
+from class_management_service.implementations.relay_backoff import Backoff
+from class_management_service.implementations.relay_batches import RelayBatches
 from class_management_service.protocols import (
     EventPublisherProtocol,
     NotificationPublisherProtocol,
@@ -49,10 +51,12 @@ class FakeStore(OutboxStoreProtocol):
         self.failed: list[RowFailure] = []
         self.purges: list[timedelta] = []
         self.claims = 0
+        self.skipped: list[list[int]] = []
         self.has_claimed = asyncio.Event()
 
-    async def claim(self, limit: int) -> Sequence[OutboxRecord]:
+    async def claim(self, limit: int, skip_ids: Sequence[int] = ()) -> Sequence[OutboxRecord]:
         self.claims += 1
+        self.skipped.append(list(skip_ids))
         self.has_claimed.set()
         batch, self.queue = self.queue[:limit], self.queue[limit:]
         return batch
@@ -148,21 +152,39 @@ def relay_with(
     return OutboxRelay(ports, Settings.model_validate(values)), ports
 
 
+def batches_with(
+    store: FakeStore, publisher: FakePublisher
+) -> tuple[RelayBatches, FakeNotifier, FakeMetrics]:
+    notifier, metrics = FakeNotifier(), FakeMetrics()
+    return RelayBatches(store, publisher, notifier, metrics, Backoff(1.0, 64.0)), notifier, metrics
+
+
 async def test_acknowledged_rows_are_marked_notified_and_timed_and_failed_rows_are_not() -> None:
     store = FakeStore(record(1), record(2, "poisoned"), record(3))
-    relay, ports = relay_with(store, FakePublisher({2: POISON}))
+    batches, notifier, metrics = batches_with(store, FakePublisher({2: POISON}))
 
-    claimed, is_healthy = await relay.publish_batch()
+    claimed, is_healthy = await batches.publish_batch(limit=10)
+    await batches.finish()
 
     assert (claimed, is_healthy) == (3, True)
     assert store.published == [1, 3]
     assert [failure.id for failure in store.failed] == [2]
-    assert isinstance(ports.notifier, FakeNotifier)
-    assert ports.notifier.notified == [1, 3]
-    assert isinstance(ports.metrics, FakeMetrics)
-    assert len(ports.metrics.latencies) == 2
-    assert all(0.9 < latency < 5 for latency in ports.metrics.latencies)
-    assert ports.metrics.failed == 1
+    assert notifier.notified == [1, 3]
+    assert len(metrics.latencies) == 2
+    assert all(0.9 < latency < 5 for latency in metrics.latencies)
+    assert metrics.failed == 1
+
+
+async def test_next_claim_skips_the_rows_whose_marking_is_still_in_flight() -> None:
+    store = FakeStore(record(1), record(2), record(3), record(4))
+    batches, _, _ = batches_with(store, FakePublisher({2: POISON}))
+
+    await batches.publish_batch(limit=2)
+    await batches.publish_batch(limit=2)
+    await batches.publish_batch(limit=2)
+
+    assert store.skipped == [[], [1], [3, 4]]
+    assert store.published == [1, 3, 4]
 
 
 @pytest.mark.parametrize(
@@ -172,9 +194,9 @@ async def test_failed_row_waits_longer_the_more_attempts_it_already_has(
     attempts: int, low: float, high: float
 ) -> None:
     store = FakeStore(record(7, attempts=attempts))
-    relay, _ = relay_with(store, FakePublisher({7: POISON}))
+    batches, _, _ = batches_with(store, FakePublisher({7: POISON}))
 
-    await relay.publish_batch()
+    await batches.publish_batch(limit=10)
 
     [failure] = store.failed
     assert failure.error == POISON.error
@@ -182,11 +204,11 @@ async def test_failed_row_waits_longer_the_more_attempts_it_already_has(
 
 
 async def test_batch_counts_as_unhealthy_only_when_a_failure_blames_the_broker() -> None:
-    poisoned, _ = relay_with(FakeStore(record(1), record(2)), FakePublisher({1: POISON}))
-    broken, _ = relay_with(FakeStore(record(1), record(2)), FakePublisher({2: BROKER_DOWN}))
+    poisoned, _, _ = batches_with(FakeStore(record(1), record(2)), FakePublisher({1: POISON}))
+    broken, _, _ = batches_with(FakeStore(record(1), record(2)), FakePublisher({2: BROKER_DOWN}))
 
-    assert (await poisoned.publish_batch())[1] is True
-    assert (await broken.publish_batch())[1] is False
+    assert (await poisoned.publish_batch(limit=10))[1] is True
+    assert (await broken.publish_batch(limit=10))[1] is False
 
 
 async def test_relay_backs_off_from_an_unreachable_broker_even_when_commits_keep_waking_it() -> None:

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import structlog
 
 from class_management_service.config import Settings
 from class_management_service.implementations.relay_backoff import Backoff
+from class_management_service.implementations.relay_batches import RelayBatches
 from class_management_service.protocols import (
     EventPublisherProtocol,
     NotificationPublisherProtocol,
-    OutboxRecord,
     OutboxStoreProtocol,
-    PublishFailure,
     RelayLeadershipProtocol,
     RelayMetricsProtocol,
-    RowFailure,
 )
 
 PURGE_EVERY_S = 300.0
@@ -60,6 +57,9 @@ class OutboxRelay:
         self._drain_s = settings.relay_drain_timeout_s
         self._retention = timedelta(hours=settings.outbox_retention_hours)
         self._backoff = Backoff(settings.relay_initial_backoff_s, settings.relay_max_backoff_s)
+        self._batches = RelayBatches(
+            ports.store, ports.publisher, ports.notifier, ports.metrics, self._backoff
+        )
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._next_purge = 0.0
@@ -88,26 +88,14 @@ class OutboxRelay:
                 await self._step()
             await self._drain()
         finally:
+            # Leadership goes only after the last marks landed, or the next leader re-sends them.
+            with suppress(Exception):
+                await self._batches.finish()
             await self._ports.leadership.release()
 
     async def publish_batch(self) -> tuple[int, bool]:
-        """Claim one batch, publish it, record each outcome: (rows claimed, broker healthy)."""
-        records = await self._ports.store.claim(self._batch_size)
-        if not records:
-            return 0, True
-        started = time.perf_counter()
-        outcomes = await self._ports.publisher.publish(records)
-        acked_at = datetime.now(UTC)
-        acked = [record for record, outcome in zip(records, outcomes, strict=True) if outcome is None]
-        failed = [(record, outcome) for record, outcome in zip(records, outcomes, strict=True) if outcome]
-        if acked:
-            await self._ports.store.mark_published([record.id for record in acked])
-            self._ports.metrics.events_published([(acked_at - r.occurred_at).total_seconds() for r in acked])
-            self._ports.notifier.notify(acked)
-        if failed:
-            await self._record_failures(failed)
-        self._ports.metrics.relay_batch(time.perf_counter() - started)
-        return len(records), not any(outcome.is_transient for _, outcome in failed)
+        """One batch right now (also what the drain repeats): (rows claimed, broker healthy)."""
+        return await self._batches.publish_batch(self._batch_size)
 
     async def _step(self) -> None:
         try:
@@ -145,18 +133,6 @@ class OutboxRelay:
             return False
         log.info("kafka_publisher_started")
         return True
-
-    async def _record_failures(self, failed: Sequence[tuple[OutboxRecord, PublishFailure]]) -> None:
-        failures = [
-            RowFailure(
-                record.id, outcome.error, timedelta(seconds=self._backoff.delay_for(record.attempts + 1))
-            )
-            for record, outcome in failed
-        ]
-        await self._ports.store.mark_failed(failures)
-        self._ports.metrics.events_failed(len(failures))
-        first, outcome = failed[0]
-        log.warning("outbox_events_failed", count=len(failed), first_id=first.id, error=outcome.error)
 
     async def _purge_if_due(self) -> None:
         if time.monotonic() < self._next_purge:

@@ -6,7 +6,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Interval, bindparam, delete, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Interval,
+    all_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.implementations.sql_rows import AnyRow, utc
@@ -17,6 +29,7 @@ MAX_ERROR_CHARS = 500
 PURGE_CHUNK = 10_000
 
 _outbox = event_outbox.c
+_ID_ARRAY = ARRAY(BigInteger())
 _PENDING = _outbox.published_at.is_(None)
 _CLAIM_COLUMNS = (
     _outbox.id,
@@ -40,13 +53,14 @@ class SqlAlchemyOutboxStore(OutboxStoreProtocol):
         # SQLite has no usable timestamp arithmetic, and runs in one process anyway.
         self._is_postgres = engine.dialect.name == "postgresql"
 
-    async def claim(self, limit: int) -> Sequence[OutboxRecord]:
+    async def claim(self, limit: int, skip_ids: Sequence[int] = ()) -> Sequence[OutboxRecord]:
         waiting = select(_outbox.aggregate_id).where(_PENDING, _outbox.next_attempt_at > self._now())
         # Rows are read in id order and a key with a row in backoff is skipped entirely, so what
-        # is claimed for each key is always its oldest unpublished rows, in order.
+        # is claimed for each key is always its oldest unpublished rows, in order. ``skip_ids``
+        # are rows already acknowledged whose marking is still in flight.
         statement = (
             select(*_CLAIM_COLUMNS)
-            .where(_PENDING, _outbox.aggregate_id.not_in(waiting))
+            .where(_PENDING, _outbox.aggregate_id.not_in(waiting), self._not_among(skip_ids))
             .order_by(_outbox.id)
             .limit(limit)
         )
@@ -55,7 +69,7 @@ class SqlAlchemyOutboxStore(OutboxStoreProtocol):
         return [_to_record(row) for row in rows]
 
     async def mark_published(self, ids: Sequence[int]) -> None:
-        statement = update(event_outbox).where(_outbox.id.in_(ids)).values(published_at=self._now())
+        statement = update(event_outbox).where(self._among(ids)).values(published_at=self._now())
         async with self._engine.begin() as connection:
             await connection.execute(statement)
 
@@ -86,6 +100,17 @@ class SqlAlchemyOutboxStore(OutboxStoreProtocol):
             purged += result.rowcount
             if result.rowcount < PURGE_CHUNK:
                 return purged
+
+    def _among(self, ids: Sequence[int]) -> ColumnElement[bool]:
+        # One array parameter on PostgreSQL: one cached statement whatever the batch size.
+        if self._is_postgres:
+            return _outbox.id == any_(bindparam("ids", list(ids), type_=_ID_ARRAY))
+        return _outbox.id.in_(ids)
+
+    def _not_among(self, ids: Sequence[int]) -> ColumnElement[bool]:
+        if self._is_postgres:
+            return _outbox.id != all_(bindparam("skip_ids", list(ids), type_=_ID_ARRAY))
+        return _outbox.id.not_in(ids)
 
     def _now(self) -> ColumnElement[datetime] | datetime:
         return func.now() if self._is_postgres else _utcnow()

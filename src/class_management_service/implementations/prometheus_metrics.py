@@ -76,7 +76,7 @@ class PrometheusMetrics(MetricsRecorderProtocol, ObservabilityProtocol, RelayMet
         )
         self._batch_latency = Histogram(
             "cms_relay_batch_duration_seconds",
-            "One relay batch: publish, wait for acks, mark rows",
+            "One relay batch: send it and wait for every acknowledgement",
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
