@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from class_management_service.implementations.sql_rows import AnyRow, utc
 from class_management_service.models_db import event_outbox
@@ -52,6 +53,9 @@ class SqlAlchemyOutboxStore(OutboxStoreProtocol):
         # PostgreSQL's clock decides every "now", so relays on hosts with skewed clocks agree;
         # SQLite has no usable timestamp arithmetic, and runs in one process anyway.
         self._is_postgres = engine.dialect.name == "postgresql"
+        # Each relay statement is atomic on its own: on PostgreSQL it commits by itself, saving
+        # the BEGIN and COMMIT (or ROLLBACK) round trips around it.
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def claim(self, limit: int, skip_ids: Sequence[int] = ()) -> Sequence[OutboxRecord]:
         waiting = select(_outbox.aggregate_id).where(_PENDING, _outbox.next_attempt_at > self._now())
@@ -64,13 +68,13 @@ class SqlAlchemyOutboxStore(OutboxStoreProtocol):
             .order_by(_outbox.id)
             .limit(limit)
         )
-        async with self._engine.connect() as connection:
+        async with self._connection() as connection:
             rows = (await connection.execute(statement)).all()
         return [_to_record(row) for row in rows]
 
     async def mark_published(self, ids: Sequence[int]) -> None:
         statement = update(event_outbox).where(self._among(ids)).values(published_at=self._now())
-        async with self._engine.begin() as connection:
+        async with self._connection() as connection:
             await connection.execute(statement)
 
     async def mark_failed(self, failures: Sequence[RowFailure]) -> None:
@@ -86,7 +90,7 @@ class SqlAlchemyOutboxStore(OutboxStoreProtocol):
             )
         )
         params = [self._failure_params(failure) for failure in failures]
-        async with self._engine.begin() as connection:
+        async with self._connection() as connection:
             await connection.execute(statement, params)
 
     async def purge_published(self, older_than: timedelta) -> int:
@@ -95,11 +99,20 @@ class SqlAlchemyOutboxStore(OutboxStoreProtocol):
         old = select(_outbox.id).where(_outbox.published_at < cutoff).limit(PURGE_CHUNK)
         purged = 0
         while True:
-            async with self._engine.begin() as connection:
+            async with self._connection() as connection:
                 result = await connection.execute(delete(event_outbox).where(_outbox.id.in_(old)))
             purged += result.rowcount
             if result.rowcount < PURGE_CHUNK:
                 return purged
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+        if self._is_postgres:
+            async with self._autocommit.connect() as connection:
+                yield connection
+        else:
+            async with self._engine.begin() as connection:
+                yield connection
 
     def _among(self, ids: Sequence[int]) -> ColumnElement[bool]:
         # One array parameter on PostgreSQL: one cached statement whatever the batch size.
