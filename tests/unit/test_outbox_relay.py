@@ -238,3 +238,16 @@ async def test_stop_publishes_what_is_pending_before_returning() -> None:
     await relay.stop()
 
     assert store.published == [0, 1, 2, 3, 4]
+
+
+async def test_leader_purges_published_rows_past_the_retention_once_then_every_few_minutes() -> None:
+    store = FakeStore(record(1))
+    relay, _ = relay_with(store, FakePublisher(), outbox_retention_hours=6, relay_poll_interval_s=0.001)
+
+    relay.start()
+    for _ in range(5):  # several cycles, one purge
+        store.has_claimed.clear()
+        await asyncio.wait_for(store.has_claimed.wait(), timeout=2)
+    await relay.stop()
+
+    assert store.purges == [timedelta(hours=6)]
