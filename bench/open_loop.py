@@ -1,7 +1,8 @@
 """Open-loop latency with vegeta: requests leave at a constant rate whether or not earlier ones returned.
 
 Closed-loop tools (wrk) hide queueing: a slow server simply gets fewer requests. At a fixed
-offered rate the percentiles show what a user would see.
+offered rate the percentiles show what a user would see. Above the service's capacity requests
+time out after 5 s; they are counted in ``errors`` and shown next to the percentiles.
 """
 
 from __future__ import annotations

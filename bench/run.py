@@ -209,10 +209,12 @@ def _assemble(
 def main(argv: list[str] | None = None) -> None:
     options = parse_options(argv)
     results = asyncio.run(run(options))
-    print("\n" + report.render(results))
+    markdown = report.render(results)
+    print("\n" + markdown)
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"results: {options.output}")
+    options.output.with_suffix(".md").write_text(markdown + "\n")
+    print(f"results: {options.output} (and {options.output.with_suffix('.md').name})")
     sys.exit(1 if results["status"] == "FAILED" else 0)
 
 
