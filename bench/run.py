@@ -13,7 +13,6 @@ import os
 import sys
 import time
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from bench import report
@@ -29,17 +28,7 @@ from bench.sampling_profile import py_spy_path
 from bench.scenarios import CEILING, Scenario
 from bench.seed import SeededData, seed
 from bench.server import start_service
-
-
-@dataclass(frozen=True)
-class ServerRun:
-    """The results of one server start: ceiling, scenarios and the workers' peak memory."""
-
-    workers: int
-    ceiling: dict[str, Any]
-    scenarios: dict[str, dict[str, Any]]
-    rss_mb: dict[str, object]
-    server_argv: list[str]
+from bench.summary import ServerRun, assemble
 
 
 def _service_env(
@@ -115,17 +104,6 @@ async def _relay_drain(options: Options, services: dict[str, str]) -> dict[str, 
             return {"status": f"FAILED: {error} ({CACHE_DIR / 'relay.log'})"}
 
 
-def _relay_summary(drain: dict[str, object], scenarios: dict[str, dict[str, Any]]) -> dict[str, object]:
-    ack = scenarios.get("post_student", {}).get("commit_to_ack") or {}
-    return {
-        "drain_events_per_s": drain.get("drain_events_per_s"),
-        "commit_to_ack_p50_ms": ack.get("p50_ms"),
-        "commit_to_ack_p99_ms": ack.get("p99_ms"),
-        "commit_to_ack_measured_in": "post_student" if "post_student" in scenarios else None,
-        "drain": drain,
-    }
-
-
 async def run(options: Options) -> dict[str, Any]:
     wrk_path()
     if options.is_profiled:
@@ -147,7 +125,7 @@ async def run(options: Options) -> dict[str, Any]:
                 options, env, options.scaling_workers, main_scenarios, seeded
             )
     drain = await _relay_drain(options, services)
-    return _assemble(
+    return assemble(
         options,
         machine=machine,
         db_ceiling=db_ceiling,
@@ -156,54 +134,6 @@ async def run(options: Options) -> dict[str, Any]:
         drain=drain,
         elapsed_s=time.time() - started,
     )
-
-
-def _assemble(
-    options: Options,
-    *,
-    machine: dict[str, object],
-    db_ceiling: dict[str, object],
-    main: ServerRun,
-    scaled: ServerRun | None,
-    drain: dict[str, object],
-    elapsed_s: float,
-) -> dict[str, Any]:
-    report.add_ceiling_ratios(main.scenarios, main.ceiling)
-    relay = _relay_summary(drain, main.scenarios) if options.use_kafka else {}
-    failed = [n for n, r in main.scenarios.items() if r["status"] != "OK"] + (
-        [] if main.ceiling["status"] == "OK" else ["ceiling"]
-    )
-    results: dict[str, Any] = {
-        "status": "FAILED" if failed else "OK",
-        "failed_scenarios": failed,
-        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": machine,
-        "workers": main.workers,
-        "settings": {
-            "duration_s": options.duration_s,
-            "warmup_s": options.warmup_s,
-            "connections": options.connections,
-            "wrk_threads": options.wrk_threads,
-            "open_loop_rate": options.open_loop_rate,
-            "open_loop_duration_s": options.open_loop_duration_s,
-            "log_level": "INFO",
-            "kafka": options.use_kafka,
-            "service_env_overrides": options.service_env,
-            "server_argv": main.server_argv,
-            "elapsed_s": round(elapsed_s, 1),
-        },
-        "ceiling": main.ceiling,
-        "db_ceiling": db_ceiling,
-        "scenarios": main.scenarios,
-        "relay": relay,
-        "rss_mb": main.rss_mb,
-        "targets": report.targets(main.scenarios, relay),
-    }
-    if scaled is not None:
-        scaled_all = {"ceiling": scaled.ceiling, **scaled.scenarios}
-        report.add_speedups({"ceiling": main.ceiling, **main.scenarios}, scaled_all)
-        results["scaling"] = {"workers": scaled.workers, "scenarios": scaled_all, "rss_mb": scaled.rss_mb}
-    return results
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,86 @@
+"""Assemble one run's measurements into the results document (``latest.json``)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bench import report
+from bench.options import Options
+
+
+@dataclass(frozen=True)
+class ServerRun:
+    """The results of one server start: ceiling, scenarios and the workers' peak memory."""
+
+    workers: int
+    ceiling: dict[str, Any]
+    scenarios: dict[str, dict[str, Any]]
+    rss_mb: dict[str, object]
+    server_argv: list[str]
+
+
+def _relay_summary(drain: dict[str, object], scenarios: dict[str, dict[str, Any]]) -> dict[str, object]:
+    ack = scenarios.get("post_student", {}).get("commit_to_ack") or {}
+    return {
+        "drain_events_per_s": drain.get("drain_events_per_s"),
+        "commit_to_ack_p50_ms": ack.get("p50_ms"),
+        "commit_to_ack_p99_ms": ack.get("p99_ms"),
+        "commit_to_ack_measured_in": "post_student" if "post_student" in scenarios else None,
+        "drain": drain,
+    }
+
+
+def _settings(options: Options, main: ServerRun, elapsed_s: float) -> dict[str, object]:
+    """How the run was made: enough to repeat it, including the exact server command."""
+    return {
+        "duration_s": options.duration_s,
+        "warmup_s": options.warmup_s,
+        "connections": options.connections,
+        "wrk_threads": options.wrk_threads,
+        "open_loop_rate": options.open_loop_rate,
+        "open_loop_duration_s": options.open_loop_duration_s,
+        "log_level": "INFO",
+        "kafka": options.use_kafka,
+        "service_env_overrides": options.service_env,
+        "server_argv": main.server_argv,
+        "elapsed_s": round(elapsed_s, 1),
+    }
+
+
+def assemble(
+    options: Options,
+    *,
+    machine: dict[str, object],
+    db_ceiling: dict[str, object],
+    main: ServerRun,
+    scaled: ServerRun | None,
+    drain: dict[str, object],
+    elapsed_s: float,
+) -> dict[str, Any]:
+    """The results document: headline numbers, settings, targets and the scaling run."""
+    report.add_ceiling_ratios(main.scenarios, main.ceiling)
+    relay = _relay_summary(drain, main.scenarios) if options.use_kafka else {}
+    failed = [n for n, r in main.scenarios.items() if r["status"] != "OK"] + (
+        [] if main.ceiling["status"] == "OK" else ["ceiling"]
+    )
+    results: dict[str, Any] = {
+        "status": "FAILED" if failed else "OK",
+        "failed_scenarios": failed,
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine,
+        "workers": main.workers,
+        "settings": _settings(options, main, elapsed_s),
+        "ceiling": main.ceiling,
+        "db_ceiling": db_ceiling,
+        "scenarios": main.scenarios,
+        "relay": relay,
+        "rss_mb": main.rss_mb,
+        "targets": report.targets(main.scenarios, relay),
+    }
+    if scaled is not None:
+        scaled_all = {"ceiling": scaled.ceiling, **scaled.scenarios}
+        report.add_speedups({"ceiling": main.ceiling, **main.scenarios}, scaled_all)
+        results["scaling"] = {"workers": scaled.workers, "scenarios": scaled_all, "rss_mb": scaled.rss_mb}
+    return results
