@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dishka import FromDishka
-from quart import Blueprint
+from quart import Blueprint, Response
 from quart_dishka import inject
-from quart_schema import document_response, validate_querystring, validate_request
+from quart_schema import document_response
 
 from class_management_service.api import presenters
 from class_management_service.api.pagination import page_request
+from class_management_service.api.presenters import json_reply
 from class_management_service.api.request_context import (
     current_actor,
     is_internal_service,
@@ -25,72 +26,74 @@ from class_management_service.api.schemas import (
     RosterModel,
     UpdateClassRequest,
 )
+from class_management_service.api.validation import json_body, query_args
 from class_management_service.domain.errors import AuthenticationError
 from class_management_service.services.class_service import ClassService
 
 class_bp = Blueprint("classes", __name__, url_prefix="/v1/classes")
-Reply = tuple[dict[str, object], int]
 
 
 @class_bp.post("/")
-@validate_request(CreateClassRequest)
+@json_body(CreateClassRequest)
 @document_response(ClassModel, 201)
 @document_response(ErrorModel, 400)
 @inject
-async def create_class(data: CreateClassRequest, service: FromDishka[ClassService]) -> Reply:
+async def create_class(data: CreateClassRequest, service: FromDishka[ClassService]) -> Response:
     created = await service.create_class(current_actor(), data.name, data.course_codes)
-    return presenters.class_body(created), 201
+    return json_reply(presenters.class_body(created), 201)
 
 
 @class_bp.get("/")
-@validate_querystring(ListQuery)
+@query_args(ListQuery)
 @document_response(ClassListModel, 200)
 @inject
-async def list_classes(query_args: ListQuery, service: FromDishka[ClassService]) -> Reply:
-    page = await service.list_classes(current_actor(), page_request(query_args))
-    return presenters.class_list_body(page), 200
+async def list_classes(query: ListQuery, service: FromDishka[ClassService]) -> Response:
+    page = await service.list_classes(current_actor(), page_request(query))
+    return json_reply(presenters.class_list_body(page), 200)
 
 
 @class_bp.get("/<class_id>")
 @document_response(ClassModel, 200)
 @document_response(ErrorModel, 404)
 @inject
-async def get_class(class_id: str, service: FromDishka[ClassService]) -> Reply:
+async def get_class(class_id: str, service: FromDishka[ClassService]) -> Response:
     found = await service.get_class(current_actor(), parse_uuid(class_id, "class_id"))
-    return presenters.class_body(found), 200
+    return json_reply(presenters.class_body(found), 200)
 
 
 @class_bp.put("/<class_id>")
-@validate_request(UpdateClassRequest)
+@json_body(UpdateClassRequest)
 @document_response(ClassModel, 200)
 @document_response(ErrorModel, 404)
 @inject
-async def update_class(class_id: str, data: UpdateClassRequest, service: FromDishka[ClassService]) -> Reply:
+async def update_class(
+    data: UpdateClassRequest, class_id: str, service: FromDishka[ClassService]
+) -> Response:
     actor = current_actor()
     updated = await service.update_class(
         actor, parse_uuid(class_id, "class_id"), data.name, data.course_codes
     )
-    return presenters.class_body(updated), 200
+    return json_reply(presenters.class_body(updated), 200)
 
 
 @class_bp.delete("/<class_id>")
 @document_response(MessageModel, 200)
 @document_response(ErrorModel, 404)
 @inject
-async def delete_class(class_id: str, service: FromDishka[ClassService]) -> Reply:
+async def delete_class(class_id: str, service: FromDishka[ClassService]) -> Response:
     await service.delete_class(current_actor(), parse_uuid(class_id, "class_id"))
-    return {"message": "Class deleted successfully"}, 200
+    return json_reply({"message": "Class deleted successfully"})
 
 
 @class_bp.get("/<class_id>/roster")
 @document_response(RosterModel, 200)
 @document_response(ErrorModel, 401)
 @inject
-async def get_roster(class_id: str, service: FromDishka[ClassService]) -> Reply:
+async def get_roster(class_id: str, service: FromDishka[ClassService]) -> Response:
     """For the owning teacher, or an internal service presenting ``X-Internal-API-Key``."""
     is_internal = is_internal_service()
     owner = None if is_internal else optional_user_id()
     if owner is None and not is_internal:
         raise AuthenticationError("Send X-User-ID, or X-Internal-API-Key with X-Service-ID")
     roster = await service.roster(parse_uuid(class_id, "class_id"), owner)
-    return presenters.roster_body(roster), 200
+    return json_reply(presenters.roster_body(roster), 200)

@@ -47,7 +47,7 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
             "details": details or {},
         }
     }
-    response = cast(Response, current_app.json.response(body))
+    response = cast("Response", current_app.json.response(body))
     response.status_code = status
     if status == 503:
         response.headers["Retry-After"] = RETRY_AFTER_SECONDS

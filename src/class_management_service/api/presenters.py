@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import orjson
+from quart import Response
+
 from class_management_service.api.pagination import pagination_of
 from class_management_service.domain.models import Page, RosterEntry, SchoolClass, Student
 
 # Plain dicts serialised by orjson: the response models document the shape, building them
 # per request would double the serialisation cost on the hot path.
 Body = dict[str, object]
+
+
+def json_reply(body: Body, status: int = 200) -> Response:
+    """A finished response: returning it skips quart-schema's per-response model conversion."""
+    return Response(orjson.dumps(body), status=status, mimetype="application/json")
 
 
 def class_body(school_class: SchoolClass) -> Body:

@@ -35,16 +35,6 @@ def _may_have_body() -> bool:
     return bool(request.content_length or is_chunked or request.mimetype)
 
 
-async def _require_utf8_json_body() -> Response | None:
-    """JSON is UTF-8 (RFC 8259); other bytes would fail while quart-schema decodes them, as a 500."""
-    if request.method in _BODY_METHODS and request.is_json and request.routing_exception is None:
-        try:
-            (await request.get_data(cache=True, as_text=False, parse_form_data=False)).decode()
-        except UnicodeDecodeError:
-            return error_response(400, "VALIDATION_ERROR", "Malformed request: the body must be UTF-8 JSON")
-    return None
-
-
 def _route_template() -> str:
     rule = request.url_rule
     return rule.rule if rule is not None else "<unmatched>"
@@ -68,5 +58,4 @@ def install_request_hooks(app: Quart, observability: ObservabilityProtocol) -> N
 
     app.before_request(_begin_request)
     app.before_request(authenticate_teacher_routes)  # before reading the body: anonymous is a 401
-    app.before_request(_require_utf8_json_body)
     app.after_request(finish_request)

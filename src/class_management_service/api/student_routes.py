@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dishka import FromDishka
-from quart import Blueprint
+from quart import Blueprint, Response
 from quart_dishka import inject
-from quart_schema import document_response, validate_querystring, validate_request
+from quart_schema import document_response
 
 from class_management_service.api import presenters
 from class_management_service.api.pagination import page_request
+from class_management_service.api.presenters import json_reply
 from class_management_service.api.request_context import current_actor, parse_uuid
 from class_management_service.api.schemas import (
     CreateStudentRequest,
@@ -20,11 +21,11 @@ from class_management_service.api.schemas import (
     StudentModel,
     UpdateStudentRequest,
 )
+from class_management_service.api.validation import json_body, query_args
 from class_management_service.domain.models import UNSET, StudentFilter
 from class_management_service.services.student_service import PersonName, StudentService
 
 student_bp = Blueprint("students", __name__, url_prefix="/v1/classes/students")
-Reply = tuple[dict[str, object], int]
 
 
 def _person_name(model: PersonNameModel) -> PersonName:
@@ -32,44 +33,44 @@ def _person_name(model: PersonNameModel) -> PersonName:
 
 
 @student_bp.post("")
-@validate_request(CreateStudentRequest)
+@json_body(CreateStudentRequest)
 @document_response(StudentModel, 201)
 @document_response(ErrorModel, 409)
 @inject
-async def create_student(data: CreateStudentRequest, service: FromDishka[StudentService]) -> Reply:
+async def create_student(data: CreateStudentRequest, service: FromDishka[StudentService]) -> Response:
     created = await service.create_student(
         current_actor(), _person_name(data.person_name), data.email, data.class_ids or ()
     )
-    return presenters.student_body(created), 201
+    return json_reply(presenters.student_body(created), 201)
 
 
 @student_bp.get("")
-@validate_querystring(StudentListQuery)
+@query_args(StudentListQuery)
 @document_response(StudentListModel, 200)
 @inject
-async def list_students(query_args: StudentListQuery, service: FromDishka[StudentService]) -> Reply:
-    where = StudentFilter(class_id=query_args.class_id, query=query_args.q or None)
-    page = await service.list_students(current_actor(), page_request(query_args), where)
-    return presenters.student_list_body(page), 200
+async def list_students(query: StudentListQuery, service: FromDishka[StudentService]) -> Response:
+    where = StudentFilter(class_id=query.class_id, query=query.q or None)
+    page = await service.list_students(current_actor(), page_request(query), where)
+    return json_reply(presenters.student_list_body(page), 200)
 
 
 @student_bp.get("/<student_id>")
 @document_response(StudentModel, 200)
 @document_response(ErrorModel, 404)
 @inject
-async def get_student(student_id: str, service: FromDishka[StudentService]) -> Reply:
+async def get_student(student_id: str, service: FromDishka[StudentService]) -> Response:
     found = await service.get_student(current_actor(), parse_uuid(student_id, "student_id"))
-    return presenters.student_body(found), 200
+    return json_reply(presenters.student_body(found), 200)
 
 
 @student_bp.put("/<student_id>")
-@validate_request(UpdateStudentRequest)
+@json_body(UpdateStudentRequest)
 @document_response(StudentModel, 200)
 @document_response(ErrorModel, 404)
 @inject
 async def update_student(
-    student_id: str, data: UpdateStudentRequest, service: FromDishka[StudentService]
-) -> Reply:
+    data: UpdateStudentRequest, student_id: str, service: FromDishka[StudentService]
+) -> Response:
     updated = await service.update_student(
         current_actor(),
         parse_uuid(student_id, "student_id"),
@@ -78,13 +79,13 @@ async def update_student(
         add_class_ids=data.add_class_ids or (),
         remove_class_ids=data.remove_class_ids or (),
     )
-    return presenters.student_body(updated), 200
+    return json_reply(presenters.student_body(updated), 200)
 
 
 @student_bp.delete("/<student_id>")
 @document_response(MessageModel, 200)
 @document_response(ErrorModel, 404)
 @inject
-async def delete_student(student_id: str, service: FromDishka[StudentService]) -> Reply:
+async def delete_student(student_id: str, service: FromDishka[StudentService]) -> Response:
     await service.delete_student(current_actor(), parse_uuid(student_id, "student_id"))
-    return {"message": "Student deleted successfully"}, 200
+    return json_reply({"message": "Student deleted successfully"})
