@@ -105,6 +105,18 @@ async def test_each_api_write_reaches_kafka_once_and_redis_once_when_relay_runs_
         (channel, {"event": NOTIFICATION_BY_TOPIC[row.topic], "data": json.loads(row.payload)["data"]})
         for row in rows
     ]
+    metrics = await _metrics(relay_api)
+    assert metrics["cms_outbox_published_total"] == metrics["cms_outbox_commit_to_ack_seconds_count"] == 6
+    assert (
+        metrics["cms_outbox_publish_failures_total"] == metrics["cms_redis_notification_failures_total"] == 0
+    )
+    assert metrics["cms_relay_batch_duration_seconds_count"] >= 1
+
+
+async def _metrics(api: Api) -> dict[str, float]:
+    text = await (await api.client.get("/metrics")).get_data(as_text=True)
+    samples = (line.split() for line in text.splitlines() if line and not line.startswith("#"))
+    return {sample[0]: float(sample[1]) for sample in samples if len(sample) == 2}
 
 
 async def test_concurrent_updates_of_one_student_arrive_on_kafka_in_commit_order(
