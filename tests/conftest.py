@@ -100,8 +100,8 @@ def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path, migrated_sqlite_template: Path) -> Iterator[str]:
+def sqlite_url(tmp_path: Path, migrated_sqlite_template: Path) -> str:
     """A migrated SQLite file of its own, the embedded default's database."""
     path = tmp_path / "cms.db"
     shutil.copyfile(migrated_sqlite_template, path)
-    yield f"sqlite+aiosqlite:///{path}"
+    return f"sqlite+aiosqlite:///{path}"
