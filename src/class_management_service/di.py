@@ -17,10 +17,9 @@ from class_management_service.implementations.health_probes import (
 )
 from class_management_service.implementations.in_memory_repositories import (
     InMemoryClassRepository,
-    InMemoryOutboxStats,
-    InMemoryStore,
     InMemoryStudentRepository,
 )
+from class_management_service.implementations.in_memory_store import InMemoryOutboxStats, InMemoryStore
 from class_management_service.implementations.kafka_publisher import AiokafkaEventPublisher
 from class_management_service.implementations.outbox_relay import OutboxRelay, RelayPorts
 from class_management_service.implementations.outbox_store import SqlAlchemyOutboxStore

@@ -1,0 +1,130 @@
+"""The shared state behind the in-memory repositories: a tiny database with one write lock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TypeVar
+from uuid import UUID
+
+from class_management_service.domain.errors import (
+    ClassNotFoundError,
+    CourseNotFoundError,
+    DuplicateStudentEmailError,
+    StudentNotFoundError,
+)
+from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.models import (
+    Course,
+    PageRequest,
+    SchoolClass,
+    Student,
+)
+from class_management_service.protocols import (
+    OutboxStatsProtocol,
+)
+
+REFERENCE_COURSES = (
+    Course("ENG5", "English 5", "en"),
+    Course("ENG6", "English 6", "en"),
+    Course("ENG7", "English 7", "en"),
+    Course("SV1", "Svenska 1", "sv"),
+    Course("SV2", "Svenska 2", "sv"),
+    Course("SV3", "Svenska 3", "sv"),
+)
+
+Memberships = dict[tuple[UUID, UUID], datetime]
+"""(class_id, student_id) → when the membership was created."""
+
+_Row = TypeVar("_Row", SchoolClass, Student)
+
+
+class InMemoryStore:
+    """The one state both repositories share, as a database would; ``lock`` serialises writes."""
+
+    # Stored classes carry student_count=0 and stored students class_ids=(): both are derived
+    # from ``memberships`` on every read, so there is one source of truth.
+    def __init__(self) -> None:
+        self.courses = {course.code: course for course in REFERENCE_COURSES}
+        self.classes: dict[UUID, SchoolClass] = {}
+        self.students: dict[UUID, Student] = {}
+        self.memberships: Memberships = {}
+        self.outbox: list[OutboxEvent] = []
+        self.lock = asyncio.Lock()
+
+    def course(self, code: str) -> Course:
+        if code not in self.courses:
+            raise CourseNotFoundError(code)
+        return self.courses[code]
+
+    def owned_class(self, owner: str | None, class_id: UUID) -> SchoolClass:
+        row = self.classes.get(class_id)
+        if row is None or (owner is not None and row.created_by_user_id != owner):
+            raise ClassNotFoundError([class_id])
+        return row
+
+    def check_classes_owned(self, owner: str, class_ids: Iterable[UUID]) -> None:
+        missing = [
+            i for i in class_ids if i not in self.classes or self.classes[i].created_by_user_id != owner
+        ]
+        if missing:
+            raise ClassNotFoundError(missing)
+
+    def owned_student(self, owner: str, student_id: UUID) -> Student:
+        row = self.students.get(student_id)
+        if row is None or row.created_by_user_id != owner:
+            raise StudentNotFoundError(student_id)
+        return row
+
+    def check_email_free(self, owner: str, email: str | None, student_id: UUID) -> None:
+        key = None if email is None else email.lower()
+        for row in self.students.values():
+            same_owner = row.created_by_user_id == owner and row.id != student_id
+            if key is not None and same_owner and (row.email or "").lower() == key:
+                raise DuplicateStudentEmailError()
+
+    def full_class(self, row: SchoolClass, links: Memberships | None = None) -> SchoolClass:
+        count = sum(1 for class_id, _ in (self.memberships if links is None else links) if class_id == row.id)
+        return replace(row, student_count=count)
+
+    def full_student(self, row: Student, links: Memberships | None = None) -> Student:
+        items = (self.memberships if links is None else links).items()
+        ordered = sorted((at, class_id) for (class_id, sid), at in items if sid == row.id)
+        return replace(row, class_ids=tuple(class_id for _, class_id in ordered))
+
+    def commit(self, events: Sequence[OutboxEvent], links: Memberships | None = None) -> None:
+        self.outbox.extend(events)
+        if links is not None:
+            self.memberships = links
+
+
+def paginate(rows: Iterable[_Row], page: PageRequest) -> tuple[list[_Row], int]:
+    ordered = sorted(rows, key=lambda row: (row.created_at, row.id), reverse=True)
+    total = len(ordered)
+    if page.after is None:
+        return ordered[page.offset : page.offset + page.limit], total
+    after = page.after
+    # The keyset cursor wins over the offset when both are set, as in the SQL implementation.
+    return [row for row in ordered if (row.created_at, row.id) < after][: page.limit], total
+
+
+def matches_search(row: Student, query: str | None) -> bool:
+    needle = (query or "").lower()
+    fields = (row.first_name, row.last_name, row.legal_full_name, row.email or "")
+    return any(needle in field.lower() for field in fields)
+
+
+class InMemoryOutboxStats(OutboxStatsProtocol):
+    """Outbox backlog of an ``InMemoryStore``, which never publishes: every event is pending."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    async def pending(self) -> tuple[int, float | None]:
+        outbox = self._store.outbox
+        if not outbox:
+            return 0, None
+        oldest = min(event.occurred_at for event in outbox)
+        return len(outbox), max(0.0, (datetime.now(UTC) - oldest).total_seconds())
