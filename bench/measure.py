@@ -59,32 +59,40 @@ async def _settle(context: RunContext, scenario: Scenario) -> float | None:
     return round(waited, 2)
 
 
-async def _timed_run(context: RunContext, scenario: Scenario) -> dict[str, object]:
-    probe = None
+async def _start_probe(context: RunContext, scenario: Scenario) -> CommitToAckProbe | None:
+    if not (context.kafka_bootstrap and scenario.topic):
+        return None
+    probe = CommitToAckProbe(context.kafka_bootstrap, scenario.topic)
+    return probe if await probe.start() else None
+
+
+async def _commit_to_ack(
+    context: RunContext, scenario: Scenario, probe: CommitToAckProbe | None, delivered: int
+) -> dict[str, object] | None:
+    if probe is not None:
+        return await probe.stop(expected=delivered, timeout_s=60.0)
     if context.kafka_bootstrap and scenario.topic:
-        probe = CommitToAckProbe(context.kafka_bootstrap, scenario.topic)
-        if not await probe.start():
-            probe = None
-    base_url = context.service.base_url
+        return {"messages": 0, "note": f"Kafka unreachable or topic {scenario.topic} missing"}
+    return None
+
+
+async def _timed_run(context: RunContext, scenario: Scenario) -> dict[str, object]:
+    probe = await _start_probe(context, scenario)
     sampler, samples = None, context.work_dir / f"profile-{scenario.name}.txt"
     if context.is_profiled:
         worker = context.service.pids[-1]
         sampler = await sampling_profile.record(worker, max(1, context.load.duration_s - 1), samples)
     cpu_before, machine_before = context.service.cpu_seconds(), machine_busy_seconds()
-    result = await run_wrk(
-        scenario, base_url, context.seeded, context.load, f"{context.tag}m-{scenario.name}"
-    )
+    token = f"{context.tag}m-{scenario.name}"
+    result = await run_wrk(scenario, context.service.base_url, context.seeded, context.load, token)
     cpu_s = context.service.cpu_seconds() - cpu_before
     summary = _closed_loop_summary(result, cpu_s, machine_busy_seconds() - machine_before)
     if sampler is not None:
         await sampler.wait()
         summary["profile"] = sampling_profile.summarise(samples)
-    if probe is not None:
-        ok = result.requests - result.errors
-        summary["commit_to_ack"] = await probe.stop(expected=ok, timeout_s=60.0)
-    elif context.kafka_bootstrap and scenario.topic:
-        note = f"Kafka unreachable or topic {scenario.topic} missing"
-        summary["commit_to_ack"] = {"messages": 0, "note": note}
+    ack = await _commit_to_ack(context, scenario, probe, result.requests - result.errors)
+    if ack is not None:
+        summary["commit_to_ack"] = ack
     return summary
 
 
