@@ -1,4 +1,4 @@
-"""One scenario set, three implementations: in-memory, SQLite and PostgreSQL repositories."""
+"""One scenario set, four implementations: in-memory, SQLite, PostgreSQL via SQLAlchemy and via asyncpg."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ from class_management_service.implementations.in_memory_repositories import (
     InMemoryStore,
     InMemoryStudentRepository,
 )
+from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
+from class_management_service.implementations.pg_student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.sql_class_repository import SqlAlchemyClassRepository
 from class_management_service.implementations.sql_outbox import SqlAlchemyOutboxStats
 from class_management_service.implementations.sql_student_repository import SqlAlchemyStudentRepository
@@ -48,7 +50,7 @@ from class_management_service.protocols import (
 StoredEvent = tuple[str, UUID, str, dict[str, Any]]
 """(topic, aggregate_id, user_id, envelope) of one outbox row, in insertion order."""
 
-IMPLEMENTATIONS = ("memory", "sqlite", "postgres")
+IMPLEMENTATIONS = ("memory", "sqlite", "postgres", "postgres-asyncpg")
 BASE_TIME = datetime(2025, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
 _ticks = count(1)
 
@@ -167,7 +169,7 @@ def _memory_repos() -> Repos:
     )
 
 
-def _sql_repos(engine: AsyncEngine) -> Repos:
+def _sql_repos(engine: AsyncEngine, *, is_asyncpg: bool = False) -> Repos:
     async def outbox() -> list[StoredEvent]:
         columns = event_outbox.c
         query = select(columns.topic, columns.aggregate_id, columns.user_id, columns.payload)
@@ -175,6 +177,13 @@ def _sql_repos(engine: AsyncEngine) -> Repos:
             rows = (await conn.execute(query.order_by(columns.id))).all()
         return [(topic, UUID(agg), user, json.loads(payload)) for topic, agg, user, payload in rows]
 
+    if is_asyncpg:
+        return Repos(
+            AsyncpgClassRepository(engine),
+            AsyncpgStudentRepository(engine),
+            SqlAlchemyOutboxStats(engine),
+            outbox,
+        )
     return Repos(
         SqlAlchemyClassRepository(engine),
         SqlAlchemyStudentRepository(engine),
@@ -200,9 +209,14 @@ def postgres_repos(clean_pg: AsyncEngine) -> Repos:
     return _sql_repos(clean_pg)
 
 
+@pytest.fixture
+def postgres_asyncpg_repos(clean_pg: AsyncEngine) -> Repos:
+    return _sql_repos(clean_pg, is_asyncpg=True)
+
+
 @pytest.fixture(params=IMPLEMENTATIONS)
 def repos(request: pytest.FixtureRequest) -> Repos:
     """The implementation under test; fixtures are looked up lazily so ``-k memory`` needs no database."""
-    found = request.getfixturevalue(f"{request.param}_repos")
+    found = request.getfixturevalue(f"{request.param.replace('-', '_')}_repos")
     assert isinstance(found, Repos)
     return found

@@ -122,18 +122,21 @@ async def translate_database_errors() -> AsyncIterator[None]:
     """Turn "the database cannot be reached" into RepositoryUnavailableError; others pass."""
     try:
         yield
-    except exc.DBAPIError as error:
-        if error.connection_invalidated or _is_unavailable(error):
+    except Exception as error:
+        if is_unavailable(error):
             raise RepositoryUnavailableError() from error
         raise
-    except _UNREACHABLE as error:
-        raise RepositoryUnavailableError() from error
 
 
-def _is_unavailable(error: exc.DBAPIError) -> bool:
-    if isinstance(error, exc.OperationalError | exc.InterfaceError):
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` means "not now": raised through SQLAlchemy or by the driver directly."""
+    if isinstance(error, exc.DBAPIError):
+        return (
+            error.connection_invalidated
+            or isinstance(error, exc.OperationalError | exc.InterfaceError)
+            or is_unavailable(error.orig)
+        )
+    if isinstance(error, _UNREACHABLE):
         return True
-    if isinstance(error.orig, _UNREACHABLE):
-        return True
-    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
     return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)

@@ -1,0 +1,148 @@
+"""Students in PostgreSQL through asyncpg: one round trip per create and per read."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from uuid import UUID
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from class_management_service.domain.errors import (
+    ClassNotFoundError,
+    DuplicateStudentEmailError,
+    StudentNotFoundError,
+)
+from class_management_service.domain.models import (
+    UNSET,
+    DeletedStudent,
+    NewStudent,
+    Page,
+    PageRequest,
+    Student,
+    StudentChanges,
+    StudentFilter,
+    StudentUpdate,
+    unique_ids,
+)
+from class_management_service.implementations import pg_student_statements as sql
+from class_management_service.implementations.pg_connection import pg_connection
+from class_management_service.implementations.pg_outbox import insert_outbox, outbox_arguments
+from class_management_service.implementations.pg_rows import to_student
+from class_management_service.implementations.pg_student_listing import (
+    PAGES,
+    TOTALS,
+    listing_values,
+    page_key,
+)
+from class_management_service.implementations.sql_memberships import in_read_order
+from class_management_service.implementations.sql_rows import membership_times, utc
+from class_management_service.models_db import STUDENT_EMAIL_INDEX
+from class_management_service.protocols import EventsFor, StudentRepositoryProtocol
+
+
+@asynccontextmanager
+async def _unique_email() -> AsyncIterator[None]:
+    """The unique index is the backstop when two writers pass the in-statement check at once."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name == STUDENT_EMAIL_INDEX:
+            raise DuplicateStudentEmailError() from error
+        raise
+
+
+class AsyncpgStudentRepository(StudentRepositoryProtocol):
+    """Stores students with hand-written PostgreSQL statements on the raw driver: the fast path."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
+        at, class_ids = utc(new.at), unique_ids(new.class_ids)
+        student = Student(
+            new.id,
+            new.first_name,
+            new.last_name,
+            new.legal_full_name,
+            new.email,
+            class_ids,
+            new.owner,
+            at,
+            at,
+        )
+        arguments = (
+            *(new.id, new.first_name, new.last_name, new.legal_full_name, new.email, new.owner, at),
+            *(class_ids, membership_times(at, len(class_ids))),
+            *outbox_arguments(events(student)),
+        )
+        async with pg_connection(self._engine) as connection, _unique_email():
+            missing_class_ids, is_email_taken = await connection.fetchrow(sql.CREATE, *arguments)
+        if missing_class_ids:
+            raise ClassNotFoundError(missing_class_ids)
+        if is_email_taken:
+            raise DuplicateStudentEmailError()
+        return student
+
+    async def get(self, owner: str, student_id: UUID) -> Student:
+        async with pg_connection(self._engine) as connection:
+            row = await connection.fetchrow(sql.GET, student_id, owner)
+        if row is None:
+            raise StudentNotFoundError(student_id)
+        return to_student(row)
+
+    async def list(self, owner: str, page: PageRequest, where: StudentFilter) -> Page[Student]:
+        has_class, has_query, is_keyset = page_key(where, page)
+        values = listing_values(owner, page, where)
+        listing = PAGES[has_class, has_query, is_keyset]
+        async with pg_connection(self._engine) as connection:
+            rows = await connection.fetch(listing.sql, *listing.arguments(values))
+            total = rows[0]["total"] if rows else 0
+            if not rows and (has_class or page.offset or is_keyset):
+                totals = TOTALS[has_class, has_query]
+                total, is_class_owned = await connection.fetchrow(totals.sql, *totals.arguments(values))
+                if not is_class_owned:
+                    raise ClassNotFoundError([values["class_id"]])
+        return Page(items=[to_student(row) for row in rows], total=total, request=page)
+
+    async def update(
+        self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
+    ) -> StudentUpdate:
+        at = utc(changes.at)
+        adding, leaving = unique_ids(changes.add_class_ids), unique_ids(changes.remove_class_ids)
+        names = (changes.first_name, changes.last_name, changes.legal_full_name)
+        email = (changes.email is not UNSET, None if changes.email is UNSET else changes.email)
+        async with pg_connection(self._engine) as connection, _unique_email(), connection.transaction():
+            row = await connection.fetchrow(sql.UPDATE, student_id, owner, *names, *email, at)
+            if row is None:
+                is_found = await connection.fetchval(sql.EXISTS, student_id, owner)
+                raise DuplicateStudentEmailError() if is_found else StudentNotFoundError(student_id)
+            class_ids, joined_at, missing = await connection.fetchrow(
+                sql.MEMBERSHIPS, student_id, adding, owner
+            )
+            if missing:
+                raise ClassNotFoundError(missing)
+            joined = dict(zip(class_ids, joined_at, strict=True))
+            added = tuple(class_id for class_id in adding if class_id not in joined)
+            removed = tuple(class_id for class_id in leaving if class_id in joined)
+            joining = membership_times(at, len(added))
+            kept = {c: t for c, t in joined.items() if c not in removed} | dict(
+                zip(added, joining, strict=True)
+            )
+            result = StudentUpdate(to_student(row, in_read_order(kept)), added, removed)
+            outbox = events(result)
+            if added or removed or outbox:
+                changed = (student_id, removed, added, joining, *outbox_arguments(outbox))
+                await connection.execute(sql.CHANGE_MEMBERSHIPS, *changed)
+        return result
+
+    async def delete(self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent]) -> DeletedStudent:
+        async with pg_connection(self._engine) as connection, connection.transaction():
+            row = await connection.fetchrow(sql.LOCK, student_id, owner)
+            if row is None:
+                raise StudentNotFoundError(student_id)
+            class_ids = await connection.fetchval(sql.DELETE, student_id)
+            deleted = DeletedStudent(to_student(row, class_ids))
+            await insert_outbox(connection, events(deleted))
+        return deleted

@@ -1,0 +1,108 @@
+"""SQL of ``AsyncpgStudentRepository`` (listing aside): constant texts, prepared once per connection."""
+
+from __future__ import annotations
+
+from class_management_service.implementations.pg_outbox import outbox_insert
+from class_management_service.implementations.pg_rows import CLASS_IDS_OF_STUDENT, STUDENT_COLUMNS
+
+# Creates student $1 of teacher $6 enrolled in the classes $8 (joined at $9, request order), and
+# the outbox rows, only if every class is the teacher's and no student of the teacher has the
+# email $5 in any case; otherwise writes nothing. Returns the classes that are not the teacher's,
+# in request order, and whether the email was taken. The share lock keeps the classes from
+# being deleted before the memberships commit. One round trip, atomic.
+CREATE = f"""
+WITH requested AS (
+    SELECT r.class_id, r.joined_at, r.position
+    FROM unnest($8::uuid[], $9::timestamptz[]) WITH ORDINALITY AS r(class_id, joined_at, position)
+), owned AS (
+    SELECT c.id FROM classes c
+    WHERE c.id = ANY($8::uuid[]) AND c.created_by_user_id = $6
+    FOR KEY SHARE
+), refusal AS (
+    SELECT
+        ARRAY(SELECT r.class_id FROM requested r
+              WHERE NOT EXISTS (SELECT FROM owned o WHERE o.id = r.class_id)
+              ORDER BY r.position) AS missing_class_ids,
+        EXISTS (SELECT FROM students t
+                WHERE t.created_by_user_id = $6 AND lower(t.email) = lower($5)) AS is_email_taken
+), student AS (
+    INSERT INTO students (id, first_name, last_name, legal_full_name, email, created_by_user_id,
+                          created_at, updated_at)
+    SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $7::timestamptz
+    FROM refusal
+    WHERE cardinality(refusal.missing_class_ids) = 0 AND NOT refusal.is_email_taken
+    RETURNING id
+), memberships AS (
+    INSERT INTO class_student_association (class_id, student_id, created_at)
+    SELECT r.class_id, s.id, r.joined_at FROM requested r CROSS JOIN student s
+), outbox AS ({outbox_insert(10, "EXISTS (SELECT FROM student)")}
+)
+SELECT missing_class_ids, is_email_taken FROM refusal"""
+
+# The student $1 if the teacher $2 owns them, with their class ids.
+GET = f"""
+SELECT {STUDENT_COLUMNS}, {CLASS_IDS_OF_STUDENT}
+FROM students s WHERE s.id = $1 AND s.created_by_user_id = $2"""
+
+# Whether the teacher $2 owns the student $1: tells why UPDATE matched nothing.
+EXISTS = "SELECT EXISTS (SELECT FROM students WHERE id = $1 AND created_by_user_id = $2)"
+
+# Changes the student $1 of teacher $2 unless another of the teacher's students has the email $7
+# in any case: a NULL name keeps the stored one, and $6 says whether to write the email at all
+# (NULL clears it). Takes the row lock first: writers of one student queue here, so what they
+# read next is current and their outbox ids follow commit order.
+UPDATE = f"""
+UPDATE students s SET
+    first_name = coalesce($3, s.first_name),
+    last_name = coalesce($4, s.last_name),
+    legal_full_name = coalesce($5, s.legal_full_name),
+    email = CASE WHEN $6::boolean THEN $7 ELSE s.email END,
+    updated_at = $8
+WHERE s.id = $1 AND s.created_by_user_id = $2
+  AND NOT EXISTS (SELECT FROM students t
+                  WHERE t.created_by_user_id = $2 AND lower(t.email) = lower($7) AND t.id <> $1)
+RETURNING {STUDENT_COLUMNS}"""
+
+# After the row lock: the student $1's memberships (class, since when; read order), and which of
+# the classes $2 to add are neither joined already nor the teacher $3's, in request order. Share
+# locks the classes to add, so none is deleted before the new memberships commit.
+MEMBERSHIPS = """
+WITH joined AS (
+    SELECT class_id, created_at FROM class_student_association WHERE student_id = $1
+), owned AS (
+    SELECT c.id FROM classes c
+    WHERE c.id = ANY($2::uuid[]) AND c.created_by_user_id = $3
+      AND c.id NOT IN (SELECT class_id FROM joined)
+    FOR KEY SHARE
+)
+SELECT
+    ARRAY(SELECT class_id FROM joined ORDER BY created_at, class_id) AS class_ids,
+    ARRAY(SELECT created_at FROM joined ORDER BY created_at, class_id) AS joined_at,
+    ARRAY(SELECT a.class_id FROM unnest($2::uuid[]) WITH ORDINALITY AS a(class_id, position)
+          WHERE a.class_id NOT IN (SELECT class_id FROM joined)
+            AND NOT EXISTS (SELECT FROM owned o WHERE o.id = a.class_id)
+          ORDER BY a.position) AS missing_class_ids"""
+
+# Leaves the classes $2, joins the classes $3 (at $4), and inserts the outbox rows: the rest of
+# an update, in one round trip inside its transaction.
+CHANGE_MEMBERSHIPS = f"""
+WITH removed AS (
+    DELETE FROM class_student_association WHERE student_id = $1 AND class_id = ANY($2::uuid[])
+), added AS (
+    INSERT INTO class_student_association (class_id, student_id, created_at)
+    SELECT a.class_id, $1::uuid, a.joined_at
+    FROM unnest($3::uuid[], $4::timestamptz[]) AS a(class_id, joined_at)
+){outbox_insert(5)}"""
+
+# Locks the student $1 of teacher $2 for deletion; their memberships cannot change while it is held.
+LOCK = f"SELECT {STUDENT_COLUMNS} FROM students s WHERE s.id = $1 AND s.created_by_user_id = $2 FOR UPDATE"
+
+# Deletes the locked student $1 (memberships cascade) and returns their classes in read order.
+# Run after LOCK, so its snapshot holds every membership the cascade removes.
+DELETE = """
+WITH joined AS (
+    SELECT class_id, created_at FROM class_student_association WHERE student_id = $1
+), deleted AS (
+    DELETE FROM students WHERE id = $1
+)
+SELECT ARRAY(SELECT class_id FROM joined ORDER BY created_at, class_id)"""
