@@ -23,6 +23,9 @@ from class_management_service.implementations.in_memory_store import InMemoryOut
 from class_management_service.implementations.kafka_publisher import AiokafkaEventPublisher
 from class_management_service.implementations.outbox_relay import OutboxRelay, RelayPorts
 from class_management_service.implementations.outbox_store import SqlAlchemyOutboxStore
+from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
+from class_management_service.implementations.pg_connection import is_asyncpg_engine
+from class_management_service.implementations.pg_student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
 from class_management_service.implementations.redis_notifier import (
     DisabledNotificationPublisher,
@@ -152,14 +155,32 @@ class EventDeliveryProvider(Provider):
 class SqlRepositoryProvider(Provider):
     """Repositories on the SQL database.
 
-    APP scope on purpose: each repository only holds a session factory and opens a session
-    per call (repository-managed sessions), so building them per request would be pure cost.
+    Two SQL implementations, one contract: on PostgreSQL (asyncpg) the Asyncpg* repositories run
+    hand-written statements on the driver connection of a pooled engine connection, one round
+    trip per create and per read, at a third of SQLAlchemy's CPU per call (the service is
+    CPU-bound: ``bench/repository_cpu.py``). SQLite, the embedded mode, keeps the SQLAlchemy Core
+    repositories. Both run the same contract scenarios (``tests/contract``), so either is the
+    behaviour the API promises.
+
+    APP scope on purpose: each repository only holds the engine (and a course cache) and opens
+    a connection per call (repository-managed sessions), so building them per request would be
+    pure cost.
     """
 
     scope = Scope.APP
-    classes = provide(SqlAlchemyClassRepository, provides=ClassRepositoryProtocol)
-    students = provide(SqlAlchemyStudentRepository, provides=StudentRepositoryProtocol)
     outbox_stats = provide(SqlAlchemyOutboxStats, provides=OutboxStatsProtocol)
+
+    @provide
+    def classes(self, engine: AsyncEngine) -> ClassRepositoryProtocol:
+        if is_asyncpg_engine(engine):
+            return AsyncpgClassRepository(engine)
+        return SqlAlchemyClassRepository(engine)
+
+    @provide
+    def students(self, engine: AsyncEngine) -> StudentRepositoryProtocol:
+        if is_asyncpg_engine(engine):
+            return AsyncpgStudentRepository(engine)
+        return SqlAlchemyStudentRepository(engine)
 
     @provide
     def database_probe(self, engine: AsyncEngine) -> HealthProbeProtocol:
