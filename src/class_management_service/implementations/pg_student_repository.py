@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -29,7 +31,7 @@ from class_management_service.domain.models import (
 from class_management_service.implementations import pg_student_statements as sql
 from class_management_service.implementations.pg_connection import pg_connection
 from class_management_service.implementations.pg_outbox import insert_outbox, outbox_arguments
-from class_management_service.implementations.pg_rows import to_student
+from class_management_service.implementations.pg_rows import Record, to_student
 from class_management_service.implementations.pg_student_listing import (
     PAGES,
     TOTALS,
@@ -109,32 +111,20 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
     async def update(
         self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
     ) -> StudentUpdate:
-        at = utc(changes.at)
-        adding, leaving = unique_ids(changes.add_class_ids), unique_ids(changes.remove_class_ids)
-        names = (changes.first_name, changes.last_name, changes.legal_full_name)
-        email = (changes.email is not UNSET, None if changes.email is UNSET else changes.email)
+        at, adding = utc(changes.at), unique_ids(changes.add_class_ids)
         async with pg_connection(self._engine) as connection, _unique_email(), connection.transaction():
-            row = await connection.fetchrow(sql.UPDATE, student_id, owner, *names, *email, at)
-            if row is None:
-                is_found = await connection.fetchval(sql.EXISTS, student_id, owner)
-                raise DuplicateStudentEmailError() if is_found else StudentNotFoundError(student_id)
-            class_ids, joined_at, missing = await connection.fetchrow(
-                sql.MEMBERSHIPS, student_id, adding, owner
-            )
+            row = await _update_row(connection, owner, student_id, changes, at)
+            joined, joined_at, missing = await connection.fetchrow(sql.MEMBERSHIPS, student_id, adding, owner)
             if missing:
                 raise ClassNotFoundError(missing)
-            joined = dict(zip(class_ids, joined_at, strict=True))
-            added = tuple(class_id for class_id in adding if class_id not in joined)
-            removed = tuple(class_id for class_id in leaving if class_id in joined)
-            joining = membership_times(at, len(added))
-            kept = {c: t for c, t in joined.items() if c not in removed} | dict(
-                zip(added, joining, strict=True)
+            change = _MembershipChange.of(
+                dict(zip(joined, joined_at, strict=True)), adding, unique_ids(changes.remove_class_ids), at
             )
-            result = StudentUpdate(to_student(row, in_read_order(kept)), added, removed)
+            result = StudentUpdate(to_student(row, change.class_ids), change.added, change.removed)
             outbox = events(result)
-            if added or removed or outbox:
-                changed = (student_id, removed, added, joining, *outbox_arguments(outbox))
-                await connection.execute(sql.CHANGE_MEMBERSHIPS, *changed)
+            if change.added or change.removed or outbox:
+                changed = (change.removed, change.added, change.added_at, *outbox_arguments(outbox))
+                await connection.execute(sql.CHANGE_MEMBERSHIPS, student_id, *changed)
         return result
 
     async def delete(self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent]) -> DeletedStudent:
@@ -146,3 +136,37 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
             deleted = DeletedStudent(to_student(row, class_ids))
             await insert_outbox(connection, events(deleted))
         return deleted
+
+
+async def _update_row(
+    connection: asyncpg.Connection, owner: str, student_id: UUID, changes: StudentChanges, at: datetime
+) -> Record:
+    """Apply the name and email changes, taking the row lock; raise if nothing matched, saying why."""
+    names = (changes.first_name, changes.last_name, changes.legal_full_name)
+    email = (changes.email is not UNSET, None if changes.email is UNSET else changes.email)
+    row = await connection.fetchrow(sql.UPDATE, student_id, owner, *names, *email, at)
+    if row is None:
+        is_found = await connection.fetchval(sql.EXISTS, student_id, owner)
+        raise DuplicateStudentEmailError() if is_found else StudentNotFoundError(student_id)
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class _MembershipChange:
+    """What an update does to memberships: only the classes really joined or left count."""
+
+    added: tuple[UUID, ...]
+    added_at: list[datetime]
+    removed: tuple[UUID, ...]
+    class_ids: list[UUID]
+
+    @classmethod
+    def of(
+        cls, joined: dict[UUID, datetime], adding: tuple[UUID, ...], leaving: tuple[UUID, ...], at: datetime
+    ) -> _MembershipChange:
+        added = tuple(class_id for class_id in adding if class_id not in joined)
+        removed = tuple(class_id for class_id in leaving if class_id in joined)
+        added_at = membership_times(at, len(added))
+        kept = {class_id: since for class_id, since in joined.items() if class_id not in removed}
+        after = kept | dict(zip(added, added_at, strict=True))
+        return cls(added, added_at, removed, in_read_order(after))
