@@ -26,6 +26,9 @@ _UNREACHABLE = (
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.InterfaceError,
+    # The driver lost track of the protocol: the server dropped the connection (a FATAL error
+    # arrived) and the socket's end was not read yet when the next statement was sent.
+    asyncpg.InternalClientError,
     exc.TimeoutError,  # pool exhausted for pool_timeout seconds
 )
 # SQLSTATE classes meaning "not now": connection exception, insufficient resources, shutdown.

@@ -31,7 +31,7 @@ async def pg_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection
         try:
             yield connection
         except BaseException as error:
-            if connection.is_closed():
+            if connection.is_closed() or isinstance(error, asyncpg.InternalClientError):
                 # What SQLAlchemy does on a disconnect: the server likely dropped every
                 # connection, so the pool recycles all those opened before this one.
                 engine.pool._invalidate(pooled, error)
