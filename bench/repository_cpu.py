@@ -1,9 +1,10 @@
 """CPU per repository call, SQLAlchemy Core vs asyncpg, on a throwaway PostgreSQL database.
 
-``uv run python -m bench.repository_cpu [--calls 2000] [--concurrency 1 20]``: every method of both
-implementations, ``--calls`` calls at each concurrency (tasks sharing one engine, as requests
-do), with the real event builders. CPU is ``time.process_time`` of this process per call: the
-service is CPU-bound, so that is what bounds its requests per second. Run on a quiet machine.
+``uv run python -m bench.repository_cpu [--calls 2000] [--concurrency 1 20] [--repeat 3]``: every
+method of both implementations, ``--calls`` calls at each concurrency (tasks sharing one engine,
+as requests do), with the real event builders; the median of ``--repeat`` measurements. CPU is
+``time.process_time`` of this process per call: the service is CPU-bound, so that is what bounds
+its requests per second. Run on a quiet machine.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -120,20 +122,37 @@ async def _cpu_per_call(call: Call, calls: int, concurrency: int) -> float:
     return (time.process_time() - started) / (per_task * concurrency) * 1e6
 
 
-async def _measure(url: str, calls: int, levels: list[int]) -> dict[tuple[str, str, int], float]:
+@dataclass(frozen=True)
+class Plan:
+    """How much to measure: calls per measurement, concurrency levels, repetitions (median kept)."""
+
+    calls: int
+    levels: list[int]
+    repeat: int
+
+
+async def _measure(url: str, plan: Plan) -> dict[tuple[str, str, int], float]:
     results: dict[tuple[str, str, int], float] = {}
     engine = create_engine(Settings(database_url=url))
     try:
         fixture = await Fixture.seed(engine)
-        for name, (class_repo, student_repo) in IMPLEMENTATIONS.items():
-            measured = Calls(class_repo(engine), student_repo(engine), fixture)
-            for concurrency in levels:
-                for method, call in measured.methods().items():
-                    warm = 5 * concurrency  # every pooled connection prepares its statements
-                    await _cpu_per_call(call, warm, concurrency)
-                    cpu = await _cpu_per_call(call, calls, concurrency)
-                    results[name, method, concurrency] = cpu
-                    print(f"  {name:10s} c={concurrency:<3d} {method:28s} {cpu:7.0f} µs", flush=True)
+        measured = {
+            name: Calls(class_repo(engine), student_repo(engine), fixture)
+            for name, (class_repo, student_repo) in IMPLEMENTATIONS.items()
+        }
+        for concurrency in plan.levels:
+            calls = {name: m.methods() for name, m in measured.items()}
+            for method in calls["asyncpg"]:
+                samples: dict[str, list[float]] = {name: [] for name in calls}
+                # Implementations alternate, so a drift in the machine's speed hits both alike.
+                for _ in range(plan.repeat):
+                    for name, methods in calls.items():
+                        await _cpu_per_call(methods[method], 5 * concurrency, concurrency)  # warm-up
+                        samples[name].append(await _cpu_per_call(methods[method], plan.calls, concurrency))
+                for name, cpu in samples.items():
+                    results[name, method, concurrency] = statistics.median(cpu)
+                    spread = ", ".join(f"{sample:.0f}" for sample in cpu)
+                    print(f"  {name:10s} c={concurrency:<3d} {method:28s} {spread} µs", flush=True)
     finally:
         await engine.dispose()
     return results
@@ -156,15 +175,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 20])
+    parser.add_argument("--repeat", type=int, default=3, help="measurements per cell; the median is shown")
     args = parser.parse_args()
+    plan = Plan(args.calls, args.concurrency, args.repeat)
 
     async def run() -> dict[tuple[str, str, int], float]:
         async with throwaway_database() as url:
-            return await _measure(url, args.calls, args.concurrency)
+            return await _measure(url, plan)
 
     results = asyncio.run(run())
-    print(f"\nCPU µs per call (process_time), {args.calls} calls each\n")
-    print(_table(results, args.concurrency))
+    print(f"\nCPU µs per call (process_time), median of {plan.repeat} runs of {plan.calls} calls\n")
+    print(_table(results, plan.levels))
 
 
 if __name__ == "__main__":
