@@ -47,10 +47,13 @@ def optional_user_id() -> str | None:
 
 def current_actor() -> Actor:
     """The authenticated teacher; a missing or blank ``X-User-ID`` is a 401."""
-    user_id = optional_user_id()
-    if user_id is None:
-        raise AuthenticationError(f"User authentication required: send the {USER_HEADER} header")
-    return Actor(user_id=user_id, correlation_id=current_correlation_id())
+    actor: Actor | None = g.get("actor")
+    if actor is None:
+        user_id = optional_user_id()
+        if user_id is None:
+            raise AuthenticationError(f"User authentication required: send the {USER_HEADER} header")
+        actor = g.actor = Actor(user_id=user_id, correlation_id=current_correlation_id())
+    return actor
 
 
 def is_internal_service() -> bool:
