@@ -107,14 +107,25 @@ async def measure(context: RunContext, scenario: Scenario) -> dict[str, object]:
     summary |= await _timed_run(context, scenario)
     summary["outbox_settle_s"] = await _settle(context, scenario)
     if context.open_loop_duration_s:
-        summary["open_loop"] = await run_open_loop(
-            scenario,
-            base_url,
-            context.seeded,
-            rate=context.open_loop_rate,
-            duration_s=context.open_loop_duration_s,
-            work_dir=context.work_dir,
-            tag=f"{context.tag}o-{scenario.name}",
-        )
+        summary["open_loop"] = await _open_loop_run(context, scenario)
         await _settle(context, scenario)
     return summary
+
+
+async def _open_loop_run(context: RunContext, scenario: Scenario) -> dict[str, object]:
+    """The fixed-rate run; for writes also commit→ack at that rate (the relay not starved by a queue)."""
+    probe = await _start_probe(context, scenario)
+    result = await run_open_loop(
+        scenario,
+        context.service.base_url,
+        context.seeded,
+        rate=context.open_loop_rate,
+        duration_s=context.open_loop_duration_s,
+        work_dir=context.work_dir,
+        tag=f"{context.tag}o-{scenario.name}",
+    )
+    delivered = int(str(result["requests"])) - int(str(result["errors"]))
+    ack = await _commit_to_ack(context, scenario, probe, delivered)
+    if ack is not None:
+        result["commit_to_ack"] = ack
+    return result

@@ -52,7 +52,11 @@ def targets(scenarios: dict[str, Result], relay: Result) -> list[Result]:
             )
     if relay.get("commit_to_ack_measured_in"):
         ack = relay.get("commit_to_ack_p99_ms")
-        checks.append(_check("commit→ack p99", ack, COMMIT_TO_ACK_P99_MS, at_least=False, unit="ms"))
+        label = "commit→ack p99 (post_student open loop)"
+        checks.append(_check(label, ack, COMMIT_TO_ACK_P99_MS, at_least=False, unit="ms"))
+        saturated = relay.get("saturated_commit_to_ack_p99_ms")
+        label = "commit→ack p99 (post_student saturated)"
+        checks.append(_check(label, saturated, COMMIT_TO_ACK_P99_MS, at_least=False, unit="ms"))
     if not str(relay.get("drain", {}).get("status", "skipped")).startswith("skipped"):
         drain = relay.get("drain_events_per_s")
         checks.append(_check("relay drain", drain, DRAIN_EVENTS_PER_S, at_least=True, unit="events/s"))
