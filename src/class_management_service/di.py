@@ -157,8 +157,8 @@ class SqlRepositoryProvider(Provider):
 
     Two SQL implementations, one contract: on PostgreSQL (asyncpg) the Asyncpg* repositories run
     hand-written statements on the driver connection of a pooled engine connection, one round
-    trip per create and per read, at a third of SQLAlchemy's CPU per call (the service is
-    CPU-bound: ``bench/repository_cpu.py``). SQLite, the embedded mode, keeps the SQLAlchemy Core
+    trip per create and per read, for 2-6x less CPU per call than SQLAlchemy (the service is
+    CPU-bound; measured by ``bench/repository_cpu.py``). SQLite, the embedded mode, keeps the SQLAlchemy Core
     repositories. Both run the same contract scenarios (``tests/contract``), so either is the
     behaviour the API promises.
 
