@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
     _configure(app, settings)
     engine = create_engine(settings)
     metrics = PrometheusMetrics()
+    metrics.track_database_pool(engine)
     container = make_async_container(
         *providers_for(settings),
         *override_providers,

@@ -13,6 +13,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.protocols import (
     MetricsRecorderProtocol,
@@ -122,6 +123,16 @@ class PrometheusMetrics(MetricsRecorderProtocol, ObservabilityProtocol, RelayMet
     def record_outbox_backlog(self, pending: int, oldest_age_s: float | None) -> None:
         self._outbox_pending.set(pending)
         self._outbox_oldest_age.set(oldest_age_s or 0.0)
+
+    def track_database_pool(self, engine: AsyncEngine) -> None:
+        """Connections checked out of the app's one pool, read at scrape time."""
+        pool = engine.sync_engine.pool
+        gauge = Gauge(
+            "cms_db_pool_in_use", "Database connections checked out of the pool", registry=self.registry
+        )
+        checked_out = getattr(pool, "checkedout", None)
+        if callable(checked_out):
+            gauge.set_function(lambda: float(checked_out()))
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
