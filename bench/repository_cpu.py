@@ -59,7 +59,11 @@ class Calls:
 
     def methods(self) -> dict[str, Call]:
         owner, actor = self.fixture.owner, Actor(self.fixture.owner, uuid.uuid4())
-        fx, now, serial = self.fixture, lambda: datetime.now(UTC), count()
+        fx, serial = self.fixture, count()
+
+        def now() -> datetime:
+            return datetime.now(UTC)
+
         classes, students = self.classes, self.students
 
         async def create_class(_: int) -> None:
