@@ -54,6 +54,7 @@ class OutboxRelay:
         self._ports = ports
         self._batch_size = settings.relay_batch_size
         self._poll_s = settings.relay_poll_interval_s
+        self._batch_window_s = settings.relay_batch_window_s
         self._drain_s = settings.relay_drain_timeout_s
         self._retention = timedelta(hours=settings.outbox_retention_hours)
         self._backoff = Backoff(settings.relay_initial_backoff_s, settings.relay_max_backoff_s)
@@ -169,3 +170,6 @@ class OutboxRelay:
         finally:
             for waiter in waiters:
                 waiter.cancel()
+        is_commit_wake = pause.is_woken_by_commit and self._ports.leadership.rows_committed.is_set()
+        if is_commit_wake and not self._stopping.is_set():
+            await asyncio.sleep(self._batch_window_s)
