@@ -6,9 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import structlog
-from pydantic import ValidationError
 from quart import Quart, Response, current_app, g
-from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 from class_management_service.domain import errors
@@ -54,22 +52,9 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
     return response
 
 
-def _field_errors(error: ValidationError) -> list[dict[str, object]]:
-    return [
-        {"loc": [str(part) for part in item["loc"]], "msg": item["msg"], "type": item["type"]}
-        for item in error.errors(include_url=False, include_input=False, include_context=False)
-    ]
-
-
 async def _domain_error(error: errors.ClassManagementError) -> Response:
     status = STATUS_BY_ERROR.get(type(error), 400)
     return error_response(status, error.code, error.message, error.details)
-
-
-async def _schema_error(error: RequestSchemaValidationError) -> Response:
-    cause = error.validation_error
-    field_errors = _field_errors(cause) if isinstance(cause, ValidationError) else [{"msg": str(cause)}]
-    return error_response(400, "VALIDATION_ERROR", "Request validation failed", {"errors": field_errors})
 
 
 async def _http_error(error: HTTPException) -> Response:
@@ -93,6 +78,5 @@ async def _unexpected_error(error: Exception) -> Response:
 
 def register_error_handlers(app: Quart) -> None:
     app.register_error_handler(errors.ClassManagementError, _domain_error)
-    app.register_error_handler(RequestSchemaValidationError, _schema_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
