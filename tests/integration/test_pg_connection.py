@@ -1,4 +1,7 @@
-"""The asyncpg repositories' use of the engine's pool: round trips, clean returns, outages."""
+"""The asyncpg repositories' use of the engine's pool: round trips, clean returns, outages.
+
+Pool exhaustion and killed connections, shared with the SQLAlchemy repositories, are in
+``test_sql_repositories.py``."""
 
 from __future__ import annotations
 
@@ -28,13 +31,12 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
-from class_management_service.implementations import database
 from class_management_service.implementations.database import create_engine
 from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
 from class_management_service.implementations.pg_connection import pg_connection
 from class_management_service.implementations.pg_student_repository import AsyncpgStudentRepository
 from tests.conftest import unique_email, unique_user
-from tests.integration.test_sql_repositories import _closed_port, _kill_backends_of
+from tests.integration.repository_helpers import closed_port, no_events
 
 
 @pytest.fixture
@@ -48,10 +50,6 @@ async def one_connection(postgres_url: str) -> AsyncIterator[AsyncEngine]:
 async def _driver_connection(engine: AsyncEngine) -> Any:
     async with pg_connection(engine) as connection:
         return connection
-
-
-def _no_events(_: object) -> list[OutboxEvent]:
-    return []
 
 
 def _now() -> datetime:
@@ -125,16 +123,16 @@ async def test_a_refused_write_rolls_its_transaction_back_and_leaves_the_connect
 ) -> None:
     classes, students = AsyncpgClassRepository(one_connection), AsyncpgStudentRepository(one_connection)
     owner = unique_user()
-    school_class = await classes.create(NewClass(uuid.uuid4(), "7A", "ENG5", owner, _now()), _no_events)
+    school_class = await classes.create(NewClass(uuid.uuid4(), "7A", "ENG5", owner, _now()), no_events)
     student = await students.create(
-        NewStudent(uuid.uuid4(), "A", "B", "A B", None, (), owner, _now()), _no_events
+        NewStudent(uuid.uuid4(), "A", "B", "A B", None, (), owner, _now()), no_events
     )
     refused = StudentChanges("Changed", None, None, UNSET, (uuid.uuid4(),), (), _now())
 
     with pytest.raises(ClassNotFoundError):
-        await students.update(owner, student.id, refused, _no_events)
+        await students.update(owner, student.id, refused, no_events)
     with pytest.raises(asyncpg.StringDataRightTruncationError):
-        await classes.update(owner, school_class.id, ClassChanges("x" * 300, None, _now()), _no_events)
+        await classes.update(owner, school_class.id, ClassChanges("x" * 300, None, _now()), no_events)
 
     assert not (await _driver_connection(one_connection)).is_in_transaction()
     assert (await students.get(owner, student.id)).first_name == "A"
@@ -147,7 +145,7 @@ async def test_a_call_cancelled_inside_its_transaction_leaves_the_pool_usable(
     students = AsyncpgStudentRepository(one_connection)
     owner = unique_user()
     student = await students.create(
-        NewStudent(uuid.uuid4(), "A", "B", "A B", None, (), owner, _now()), _no_events
+        NewStudent(uuid.uuid4(), "A", "B", "A B", None, (), owner, _now()), no_events
     )
     blocker = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
     try:
@@ -155,7 +153,7 @@ async def test_a_call_cancelled_inside_its_transaction_leaves_the_pool_usable(
             await blocker.execute("SELECT 1 FROM students WHERE id = $1 FOR UPDATE", student.id)
             waiting = asyncio.create_task(
                 students.update(
-                    owner, student.id, StudentChanges("C", None, None, UNSET, (), (), _now()), _no_events
+                    owner, student.id, StudentChanges("C", None, None, UNSET, (), (), _now()), no_events
                 )
             )
             await asyncio.sleep(0.2)  # the UPDATE now waits for the row lock
@@ -171,50 +169,13 @@ async def test_a_call_cancelled_inside_its_transaction_leaves_the_pool_usable(
 
 async def test_calls_raise_repository_unavailable_when_the_database_cannot_be_reached() -> None:
     engine = create_engine(
-        Settings(database_url=f"postgresql+asyncpg://cms:cms@127.0.0.1:{_closed_port()}/cms")
+        Settings(database_url=f"postgresql+asyncpg://cms:cms@127.0.0.1:{closed_port()}/cms")
     )
     try:
         with pytest.raises(RepositoryUnavailableError):
             await AsyncpgClassRepository(engine).get(unique_user(), uuid.uuid4())
         new = NewStudent(uuid.uuid4(), "A", "B", "A B", None, (), unique_user(), _now())
         with pytest.raises(RepositoryUnavailableError):
-            await AsyncpgStudentRepository(engine).create(new, _no_events)
-    finally:
-        await engine.dispose()
-
-
-async def test_a_call_raises_repository_unavailable_when_the_pool_stays_exhausted(postgres_url: str) -> None:
-    settings = Settings(
-        database_url=postgres_url, database_pool_size=1, database_max_overflow=0, database_pool_timeout_s=0.1
-    )
-    engine = create_engine(settings)
-    try:
-        async with engine.connect():
-            with pytest.raises(RepositoryUnavailableError):
-                await AsyncpgClassRepository(engine).get(unique_user(), uuid.uuid4())
-    finally:
-        await engine.dispose()
-
-
-@pytest.mark.parametrize(("idle_ping_after_s", "is_first_call_refused"), [(0.0, False), (3600.0, True)])
-async def test_a_killed_pooled_connection_costs_at_most_the_call_that_meets_it(
-    postgres_url: str,
-    pg_engine: AsyncEngine,
-    monkeypatch: pytest.MonkeyPatch,
-    idle_ping_after_s: float,
-    is_first_call_refused: bool,
-) -> None:
-    monkeypatch.setattr(database, "IDLE_PING_AFTER_S", idle_ping_after_s)
-    engine = create_engine(Settings(database_url=postgres_url, database_pool_size=1, database_max_overflow=0))
-    repo = AsyncpgClassRepository(engine)
-    owner = unique_user()
-    school_class = await repo.create(NewClass(uuid.uuid4(), "7A", "ENG5", owner, _now()), _no_events)
-    try:
-        await _kill_backends_of(engine, pg_engine)
-
-        if is_first_call_refused:
-            with pytest.raises(RepositoryUnavailableError):
-                await repo.get(owner, school_class.id)
-        assert (await repo.get(owner, school_class.id)).id == school_class.id
+            await AsyncpgStudentRepository(engine).create(new, no_events)
     finally:
         await engine.dispose()

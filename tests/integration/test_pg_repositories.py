@@ -1,14 +1,13 @@
-"""What only the asyncpg repositories have: the course cache, and their rows as the SQL ones write them."""
+"""What only the asyncpg repositories have: the course cache, and their rows as the SQL ones write them.
+
+The fifty-updates commit-order race, shared with the SQLAlchemy repositories, is in
+``test_sql_repositories.py``."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 import pytest
 from sqlalchemy import text
@@ -18,23 +17,16 @@ from class_management_service.domain import event_builders as eb
 from class_management_service.domain.errors import CourseNotFoundError
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
-    UNSET,
     Actor,
     Course,
     NewClass,
     NewStudent,
     SchoolClass,
-    StudentChanges,
-    StudentUpdate,
 )
 from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
 from class_management_service.implementations.pg_student_repository import AsyncpgStudentRepository
 from tests.conftest import unique_email, unique_user
-from tests.integration.test_sql_repositories import AT, _outbox_rows
-
-
-def _no_events(_: object) -> list[OutboxEvent]:
-    return []
+from tests.integration.repository_helpers import AT, no_events, outbox_rows_of
 
 
 @pytest.fixture
@@ -65,12 +57,12 @@ async def test_a_course_added_after_the_cache_was_loaded_is_found_without_a_rest
     clean_pg: AsyncEngine, course: Course
 ) -> None:
     classes, owner = AsyncpgClassRepository(clean_pg), unique_user()
-    await classes.create(NewClass(uuid.uuid4(), "7A", "ENG5", owner, AT), _no_events)
+    await classes.create(NewClass(uuid.uuid4(), "7A", "ENG5", owner, AT), no_events)
     with pytest.raises(CourseNotFoundError):
-        await classes.create(NewClass(uuid.uuid4(), "7B", course.code, owner, AT), _no_events)
+        await classes.create(NewClass(uuid.uuid4(), "7B", course.code, owner, AT), no_events)
 
     await _store_course(clean_pg, course)
-    created = await classes.create(NewClass(uuid.uuid4(), "7B", course.code, owner, AT), _no_events)
+    created = await classes.create(NewClass(uuid.uuid4(), "7B", course.code, owner, AT), no_events)
 
     assert created.course == course
     assert (await classes.get(owner, created.id)).course == course
@@ -81,7 +73,7 @@ async def test_a_class_created_after_its_course_changed_carries_the_stored_cours
 ) -> None:
     await _store_course(clean_pg, course)
     classes, owner = AsyncpgClassRepository(clean_pg), unique_user()
-    await classes.create(NewClass(uuid.uuid4(), "7A", course.code, owner, AT), _no_events)
+    await classes.create(NewClass(uuid.uuid4(), "7A", course.code, owner, AT), no_events)
     renamed = Course(course.code, "Renamed course", "en")
     await _store_course(clean_pg, renamed)
     built: list[SchoolClass] = []
@@ -94,7 +86,7 @@ async def test_a_class_created_after_its_course_changed_carries_the_stored_cours
 
     assert created.course == renamed
     assert [c.course for c in built] == [course, renamed]  # the first outcome was discarded
-    assert len(await _outbox_rows(clean_pg, created.id)) == 1
+    assert len(await outbox_rows_of(clean_pg, created.id)) == 1
 
 
 async def test_a_write_stores_the_outbox_row_with_every_column_the_sqlalchemy_repository_writes(
@@ -103,7 +95,7 @@ async def test_a_write_stores_the_outbox_row_with_every_column_the_sqlalchemy_re
     classes, students = AsyncpgClassRepository(clean_pg), AsyncpgStudentRepository(clean_pg)
     owner = unique_user()
     actor = Actor(owner, uuid.uuid4())
-    school_class = await classes.create(NewClass(uuid.uuid4(), "7A", "ENG5", owner, AT), _no_events)
+    school_class = await classes.create(NewClass(uuid.uuid4(), "7A", "ENG5", owner, AT), no_events)
     built: list[OutboxEvent] = []
 
     def events(student: Any) -> list[OutboxEvent]:
@@ -113,7 +105,7 @@ async def test_a_write_stores_the_outbox_row_with_every_column_the_sqlalchemy_re
     new = NewStudent(uuid.uuid4(), "Ada", "L", "Ada L", unique_email(), (school_class.id,), owner, AT)
     student = await students.create(new, events)
 
-    [row] = await _outbox_rows(clean_pg, student.id)
+    [row] = await outbox_rows_of(clean_pg, student.id)
     [sent] = built
     assert (row.event_id, row.topic, row.aggregate_type) == (sent.event_id, sent.topic, "student")
     assert (row.aggregate_id, row.user_id, row.correlation_id) == (
@@ -125,35 +117,3 @@ async def test_a_write_stores_the_outbox_row_with_every_column_the_sqlalchemy_re
     assert row.occurred_at == AT
     assert (row.attempts, row.last_error, row.next_attempt_at, row.published_at) == (0, None, None, None)
     assert row.created_at is not None
-
-
-async def test_outbox_ids_follow_commit_order_when_fifty_updates_of_one_student_race(
-    clean_pg: AsyncEngine,
-) -> None:
-    classes, students = AsyncpgClassRepository(clean_pg), AsyncpgStudentRepository(clean_pg)
-    owner = unique_user()
-    actor = Actor(owner, uuid.uuid4())
-    school_classes = [
-        await classes.create(NewClass(uuid.uuid4(), "7A", "ENG5", owner, AT), _no_events) for _ in range(50)
-    ]
-    student = await students.create(
-        NewStudent(uuid.uuid4(), "A", "B", "A B", None, (), owner, AT), _no_events
-    )
-
-    def events(update: StudentUpdate) -> list[OutboxEvent]:
-        return [eb.student_updated(update, actor)]
-
-    def adding(class_id: UUID) -> StudentChanges:
-        return StudentChanges(None, None, None, UNSET, (class_id,), (), datetime.now(UTC))
-
-    updates = await asyncio.gather(
-        *(students.update(owner, student.id, adding(c.id), events) for c in school_classes)
-    )
-
-    # Updates are serialised by the row lock: the n-th to commit sees n memberships.
-    commit_rank = {u.added_class_ids[0]: len(u.student.class_ids) for u in updates}
-    assert sorted(commit_rank.values()) == list(range(1, 51))
-    rows = await _outbox_rows(clean_pg, student.id)
-    added_in_id_order = [UUID(json.loads(row.payload)["data"]["add_class_ids"][0]) for row in rows]
-    assert [commit_rank[class_id] for class_id in added_in_id_order] == list(range(1, 51))
-    assert set((await students.get(owner, student.id)).class_ids) == set(commit_rank)

@@ -1,10 +1,11 @@
-"""What only the SQL repositories have: the outbox row itself, constraints, cascades, locks, outages."""
+"""What the SQL repositories have: the outbox row itself, constraints, cascades, locks, outages.
+
+The lock and pool scenarios run against the asyncpg repositories too (``implementation``)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -42,8 +43,16 @@ from class_management_service.implementations.sql_outbox import SqlAlchemyOutbox
 from class_management_service.implementations.sql_student_repository import SqlAlchemyStudentRepository
 from class_management_service.models_db import class_students, essay_students, event_outbox, students
 from tests.conftest import unique_email, unique_user
-
-AT = datetime(2025, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
+from tests.integration.repository_helpers import (
+    AT,
+    IMPLEMENTATIONS,
+    class_repository,
+    closed_port,
+    kill_backends_of,
+    no_events,
+    outbox_rows_of,
+    student_repository,
+)
 
 
 @pytest.fixture(params=["postgres", "sqlite"])
@@ -68,10 +77,6 @@ def student_repo(engine: AsyncEngine) -> SqlAlchemyStudentRepository:
     return SqlAlchemyStudentRepository(engine)
 
 
-def _no_events(_: object) -> list[OutboxEvent]:
-    return []
-
-
 def _new_class(owner: str, at: datetime = AT) -> NewClass:
     return NewClass(uuid.uuid4(), "7A", "ENG5", owner, at)
 
@@ -91,18 +96,12 @@ async def _count(engine: AsyncEngine, table: Any, *where: Any) -> int:
         )
 
 
-async def _outbox_rows(engine: AsyncEngine, aggregate_id: UUID) -> list[Any]:
-    query = select(event_outbox).where(event_outbox.c.aggregate_id == str(aggregate_id))
-    async with engine.connect() as connection:
-        return list((await connection.execute(query.order_by(event_outbox.c.id))).all())
-
-
 async def test_a_write_leaves_exactly_one_outbox_row_holding_the_built_envelope_when_it_succeeds(
     engine: AsyncEngine, class_repo: SqlAlchemyClassRepository, student_repo: SqlAlchemyStudentRepository
 ) -> None:
     owner = unique_user()
     actor = Actor(owner, uuid.uuid4())
-    school_class = await class_repo.create(_new_class(owner), _no_events)
+    school_class = await class_repo.create(_new_class(owner), no_events)
     built: list[OutboxEvent] = []
 
     def events(student: Any) -> list[OutboxEvent]:
@@ -111,7 +110,7 @@ async def test_a_write_leaves_exactly_one_outbox_row_holding_the_built_envelope_
 
     student = await student_repo.create(_new_student(owner, unique_email(), (school_class.id,)), events)
 
-    [row] = await _outbox_rows(engine, student.id)
+    [row] = await outbox_rows_of(engine, student.id)
     [sent] = built
     assert (row.event_id, row.topic, row.aggregate_type) == (sent.event_id, sent.topic, "student")
     assert (row.aggregate_id, row.user_id, row.correlation_id) == (
@@ -128,19 +127,19 @@ async def test_a_refused_student_write_leaves_no_row_anywhere_when_email_is_take
     engine: AsyncEngine, class_repo: SqlAlchemyClassRepository, student_repo: SqlAlchemyStudentRepository
 ) -> None:
     owner, email = unique_user(), unique_email()
-    mine = await class_repo.create(_new_class(owner), _no_events)
-    foreign = await class_repo.create(_new_class(unique_user()), _no_events)
-    existing = await student_repo.create(_new_student(owner, email), _no_events)
+    mine = await class_repo.create(_new_class(owner), no_events)
+    foreign = await class_repo.create(_new_class(unique_user()), no_events)
+    existing = await student_repo.create(_new_student(owner, email), no_events)
     duplicate = _new_student(owner, email.upper(), (mine.id,))
     trespass = _new_student(owner, unique_email(), (mine.id, foreign.id))
 
     with pytest.raises(DuplicateStudentEmailError):
-        await student_repo.create(duplicate, _no_events)
+        await student_repo.create(duplicate, no_events)
     with pytest.raises(ClassNotFoundError) as refused:
-        await student_repo.create(trespass, _no_events)
+        await student_repo.create(trespass, no_events)
     renamed = StudentChanges("Bea", "B", "Bea B", UNSET, (mine.id, foreign.id), (), AT)
     with pytest.raises(ClassNotFoundError):
-        await student_repo.update(owner, existing.id, renamed, _no_events)
+        await student_repo.update(owner, existing.id, renamed, no_events)
 
     assert refused.value.details == {"class_ids": [str(foreign.id)]}
     refused_ids = (duplicate.id, trespass.id)
@@ -154,7 +153,7 @@ async def test_the_unique_index_refuses_a_second_email_when_only_the_case_differ
     engine: AsyncEngine, student_repo: SqlAlchemyStudentRepository
 ) -> None:
     owner, email = unique_user(), unique_email()
-    await student_repo.create(_new_student(owner, email), _no_events)
+    await student_repo.create(_new_student(owner, email), no_events)
     row = {"first_name": "A", "last_name": "B", "legal_full_name": "A B", "created_at": AT, "updated_at": AT}
 
     async with engine.begin() as connection:
@@ -170,16 +169,16 @@ async def test_deleting_cascades_to_memberships_and_essay_matches_when_a_class_o
     engine: AsyncEngine, class_repo: SqlAlchemyClassRepository, student_repo: SqlAlchemyStudentRepository
 ) -> None:
     owner = unique_user()
-    first, second = [await class_repo.create(_new_class(owner), _no_events) for _ in range(2)]
-    kept = await student_repo.create(_new_student(owner, class_ids=(first.id, second.id)), _no_events)
-    leaving = await student_repo.create(_new_student(owner, class_ids=(second.id,)), _no_events)
+    first, second = [await class_repo.create(_new_class(owner), no_events) for _ in range(2)]
+    kept = await student_repo.create(_new_student(owner, class_ids=(first.id, second.id)), no_events)
+    leaving = await student_repo.create(_new_student(owner, class_ids=(second.id,)), no_events)
     matches = [(kept.id, first.id), (kept.id, second.id), (leaving.id, second.id)]
     async with engine.begin() as connection:
         for student_id, class_id in matches:
             await connection.execute(insert(essay_students).values(_essay_match(owner, student_id, class_id)))
 
-    await class_repo.delete(owner, first.id, _no_events)
-    await student_repo.delete(owner, leaving.id, _no_events)
+    await class_repo.delete(owner, first.id, no_events)
+    await student_repo.delete(owner, leaving.id, no_events)
 
     members = [(row.student_id, row.class_id) for row in await _memberships_of_teacher(engine, owner)]
     assert members == [(kept.id, second.id)]
@@ -206,13 +205,24 @@ async def _memberships_of_teacher(engine: AsyncEngine, owner: str) -> list[Any]:
         return list((await connection.execute(query)).all())
 
 
+@pytest.mark.parametrize(
+    ("implementation", "database_url"),
+    [
+        pytest.param("sqlalchemy", "postgres", id="sqlalchemy-postgres"),
+        pytest.param("sqlalchemy", "sqlite", id="sqlalchemy-sqlite"),
+        pytest.param("asyncpg", "postgres", id="asyncpg-postgres"),
+    ],
+    indirect=["database_url"],
+)
 async def test_outbox_ids_follow_commit_order_when_fifty_updates_of_one_student_race(
-    engine: AsyncEngine, class_repo: SqlAlchemyClassRepository, student_repo: SqlAlchemyStudentRepository
+    engine: AsyncEngine, implementation: str
 ) -> None:
+    class_repo = class_repository(implementation, engine)
+    student_repo = student_repository(implementation, engine)
     owner = unique_user()
     actor = Actor(owner, uuid.uuid4())
-    school_classes = [await class_repo.create(_new_class(owner), _no_events) for _ in range(50)]
-    student = await student_repo.create(_new_student(owner), _no_events)
+    school_classes = [await class_repo.create(_new_class(owner), no_events) for _ in range(50)]
+    student = await student_repo.create(_new_student(owner), no_events)
 
     def events(update: Any) -> list[OutboxEvent]:
         return [event_builders.student_updated(update, actor)]
@@ -224,7 +234,7 @@ async def test_outbox_ids_follow_commit_order_when_fifty_updates_of_one_student_
     # Updates are serialised by the row lock: the n-th to commit sees n memberships.
     commit_rank = {u.added_class_ids[0]: len(u.student.class_ids) for u in updates}
     assert sorted(commit_rank.values()) == list(range(1, 51))
-    rows = await _outbox_rows(engine, student.id)
+    rows = await outbox_rows_of(engine, student.id)
     added_in_id_order = [UUID(json.loads(row.payload)["data"]["add_class_ids"][0]) for row in rows]
     assert [commit_rank[class_id] for class_id in added_in_id_order] == list(range(1, 51))
     assert set((await student_repo.get(owner, student.id)).class_ids) == set(commit_rank)
@@ -236,9 +246,9 @@ async def test_timestamps_read_back_as_aware_utc_and_sort_by_instant_when_writte
     owner = unique_user()
     plus_two = timezone(timedelta(hours=2))
     earlier = await class_repo.create(
-        _new_class(owner, datetime(2025, 6, 1, 12, 0, tzinfo=plus_two)), _no_events
+        _new_class(owner, datetime(2025, 6, 1, 12, 0, tzinfo=plus_two)), no_events
     )
-    later = await class_repo.create(_new_class(owner, datetime(2025, 6, 1, 11, 0, tzinfo=UTC)), _no_events)
+    later = await class_repo.create(_new_class(owner, datetime(2025, 6, 1, 11, 0, tzinfo=UTC)), no_events)
 
     page = await class_repo.list(owner, PageRequest())
     fetched = await class_repo.get(owner, earlier.id)
@@ -253,11 +263,11 @@ async def test_listing_runs_a_fixed_number_of_selects_when_every_row_has_members
 ) -> None:
     owner = unique_user()
     school_classes: list[SchoolClass] = [
-        await class_repo.create(_new_class(owner), _no_events) for _ in range(3)
+        await class_repo.create(_new_class(owner), no_events) for _ in range(3)
     ]
     class_ids = tuple(c.id for c in school_classes)
     for _ in range(5):
-        await student_repo.create(_new_student(owner, class_ids=class_ids), _no_events)
+        await student_repo.create(_new_student(owner, class_ids=class_ids), no_events)
     selects: list[str] = []
     counter = _select_counter(selects)
     event.listen(engine.sync_engine, "before_cursor_execute", counter)
@@ -284,16 +294,10 @@ def _select_counter(selects: list[str]) -> Callable[..., None]:
     return count
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(params=["postgres", "sqlite"])
 async def unreachable_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     if request.param == "postgres":
-        url = f"postgresql+asyncpg://cms:cms@127.0.0.1:{_closed_port()}/cms"
+        url = f"postgresql+asyncpg://cms:cms@127.0.0.1:{closed_port()}/cms"
     else:
         url = f"sqlite+aiosqlite:///{tmp_path}"  # a directory cannot be opened as a database file
     engine = create_engine(Settings(database_url=url))
@@ -311,12 +315,15 @@ async def test_every_kind_of_call_raises_repository_unavailable_when_the_databas
     with pytest.raises(RepositoryUnavailableError):
         await class_repo.get(owner, uuid.uuid4())
     with pytest.raises(RepositoryUnavailableError):
-        await student_repo.create(_new_student(owner), _no_events)
+        await student_repo.create(_new_student(owner), no_events)
     with pytest.raises(RepositoryUnavailableError):
         await SqlAlchemyOutboxStats(unreachable_engine).pending()
 
 
-async def test_a_call_raises_repository_unavailable_when_the_pool_stays_exhausted(postgres_url: str) -> None:
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+async def test_a_call_raises_repository_unavailable_when_the_pool_stays_exhausted(
+    postgres_url: str, implementation: str
+) -> None:
     settings = Settings(
         database_url=postgres_url,
         database_pool_size=1,
@@ -327,20 +334,15 @@ async def test_a_call_raises_repository_unavailable_when_the_pool_stays_exhauste
     try:
         async with engine.connect():
             with pytest.raises(RepositoryUnavailableError):
-                await SqlAlchemyClassRepository(engine).get(unique_user(), uuid.uuid4())
+                await class_repository(implementation, engine).get(unique_user(), uuid.uuid4())
     finally:
         await engine.dispose()
 
 
-async def _kill_backends_of(engine: AsyncEngine, killer: AsyncEngine) -> None:
-    async with engine.connect() as connection:
-        pid = (await connection.execute(select(func.pg_backend_pid()))).scalar_one()
-    async with killer.connect() as connection:
-        await connection.execute(select(func.pg_terminate_backend(pid)))
-
-
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
 @pytest.mark.parametrize(("idle_ping_after_s", "is_first_call_refused"), [(0.0, False), (3600.0, True)])
 async def test_a_killed_pooled_connection_costs_at_most_the_call_that_meets_it_when_postgres_drops_it(
+    implementation: str,
     postgres_url: str,
     pg_engine: AsyncEngine,
     monkeypatch: pytest.MonkeyPatch,
@@ -349,11 +351,11 @@ async def test_a_killed_pooled_connection_costs_at_most_the_call_that_meets_it_w
 ) -> None:
     monkeypatch.setattr(database, "IDLE_PING_AFTER_S", idle_ping_after_s)
     engine = create_engine(Settings(database_url=postgres_url, database_pool_size=1, database_max_overflow=0))
-    repo = SqlAlchemyClassRepository(engine)
+    repo = class_repository(implementation, engine)
     owner = unique_user()
-    school_class = await repo.create(_new_class(owner), _no_events)
+    school_class = await repo.create(_new_class(owner), no_events)
     try:
-        await _kill_backends_of(engine, pg_engine)
+        await kill_backends_of(engine, pg_engine)
 
         # Past the idle threshold the checkout pings, finds the connection dead and replaces it.
         if is_first_call_refused:
