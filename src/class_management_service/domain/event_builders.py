@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeVar
 from uuid import UUID, uuid4
 
 from class_management_service.domain import events as ev
@@ -19,6 +19,9 @@ from class_management_service.domain.models import (
 
 def _ids(ids: tuple[UUID, ...]) -> list[str]:
     return [str(i) for i in ids]
+
+
+_Snapshot = TypeVar("_Snapshot", bound=ev.ClassSnapshotV1)
 
 
 class _Aggregate(NamedTuple):
@@ -38,7 +41,7 @@ def _of_student(student: Student) -> _Aggregate:
 
 
 def _outbox_event(
-    topic: str, data: ev._EventData, aggregate: _Aggregate, actor: Actor, occurred_at: datetime
+    topic: str, data: ev.EventData, aggregate: _Aggregate, actor: Actor, occurred_at: datetime
 ) -> ev.OutboxEvent:
     event_id = uuid4()
     envelope = ev.EventEnvelope(
@@ -61,26 +64,28 @@ def _outbox_event(
     )
 
 
-def _class_data(school_class: SchoolClass, actor: Actor, at: datetime) -> dict[str, object]:
-    return {
-        "class_id": str(school_class.id),
-        "class_designation": school_class.name,
-        "course_codes": [school_class.course.code],
-        "user_id": actor.user_id,
-        "correlation_id": str(actor.correlation_id),
-        "timestamp": at,
-    }
+def _class_snapshot(
+    kind: type[_Snapshot], school_class: SchoolClass, actor: Actor, at: datetime
+) -> _Snapshot:
+    return kind(
+        class_id=str(school_class.id),
+        class_designation=school_class.name,
+        course_codes=[school_class.course.code],
+        user_id=actor.user_id,
+        correlation_id=str(actor.correlation_id),
+        timestamp=at,
+    )
 
 
 def class_created(school_class: SchoolClass, actor: Actor) -> ev.OutboxEvent:
     at = school_class.created_at
-    data = ev.ClassCreatedV1.model_validate(_class_data(school_class, actor, at))
+    data = _class_snapshot(ev.ClassCreatedV1, school_class, actor, at)
     return _outbox_event(ev.CLASS_CREATED_TOPIC, data, _of_class(school_class), actor, at)
 
 
 def class_updated(school_class: SchoolClass, actor: Actor) -> ev.OutboxEvent:
     at = school_class.updated_at
-    data = ev.ClassUpdatedV1.model_validate(_class_data(school_class, actor, at))
+    data = _class_snapshot(ev.ClassUpdatedV1, school_class, actor, at)
     return _outbox_event(ev.CLASS_UPDATED_TOPIC, data, _of_class(school_class), actor, at)
 
 

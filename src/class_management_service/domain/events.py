@@ -39,35 +39,36 @@ NOTIFICATION_BY_TOPIC = {
 }
 
 
-class _EventData(BaseModel):
+class EventData(BaseModel):
+    """Base of every event payload: immutable once built."""
+
     model_config = ConfigDict(frozen=True)
 
 
-class ClassCreatedV1(_EventData):
+class ClassSnapshotV1(EventData):
+    """The fields ClassCreatedV1 and ClassUpdatedV1 share: the class as it is after the change."""
+
+    class_id: str
+    class_designation: str
+    course_codes: list[str]
+    user_id: str
+    correlation_id: str
+    timestamp: datetime
+
+
+class ClassCreatedV1(ClassSnapshotV1):
     """A teacher created a class."""
 
     event: Literal["class.created"] = "class.created"
-    class_id: str
-    class_designation: str
-    course_codes: list[str]
-    user_id: str
-    correlation_id: str
-    timestamp: datetime
 
 
-class ClassUpdatedV1(_EventData):
+class ClassUpdatedV1(ClassSnapshotV1):
     """A class changed; a full snapshot of its current name and course."""
 
     event: Literal["class.updated"] = "class.updated"
-    class_id: str
-    class_designation: str
-    course_codes: list[str]
-    user_id: str
-    correlation_id: str
-    timestamp: datetime
 
 
-class ClassDeletedV1(_EventData):
+class ClassDeletedV1(EventData):
     """Tombstone: a class is gone, with the memberships removed with it."""
 
     event: Literal["class.deleted"] = "class.deleted"
@@ -78,7 +79,7 @@ class ClassDeletedV1(_EventData):
     timestamp: datetime
 
 
-class StudentCreatedV1(_EventData):
+class StudentCreatedV1(EventData):
     """A teacher created a student, enrolled in ``class_ids``."""
 
     event: Literal["student.created"] = "student.created"
@@ -92,7 +93,7 @@ class StudentCreatedV1(_EventData):
     timestamp: datetime
 
 
-class StudentUpdatedV1(_EventData):
+class StudentUpdatedV1(EventData):
     """A student changed; memberships list what was actually added and removed."""
 
     event: Literal["student.updated"] = "student.updated"
@@ -107,7 +108,7 @@ class StudentUpdatedV1(_EventData):
     timestamp: datetime
 
 
-class StudentDeletedV1(_EventData):
+class StudentDeletedV1(EventData):
     """Tombstone: a student is gone, with the memberships removed with them."""
 
     event: Literal["student.deleted"] = "student.deleted"
