@@ -31,10 +31,9 @@ from class_management_service.domain.models import (
 from class_management_service.implementations.database import create_engine
 from class_management_service.implementations.in_memory_repositories import (
     InMemoryClassRepository,
-    InMemoryOutboxStats,
-    InMemoryStore,
     InMemoryStudentRepository,
 )
+from class_management_service.implementations.in_memory_store import InMemoryOutboxStats, InMemoryStore
 from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
 from class_management_service.implementations.pg_student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.sql_class_repository import SqlAlchemyClassRepository

@@ -25,7 +25,6 @@ from class_management_service.domain.models import (
     unique_ids,
 )
 from class_management_service.implementations.in_memory_store import (
-    InMemoryOutboxStats,
     InMemoryStore,
     Memberships,
     matches_search,
@@ -36,8 +35,6 @@ from class_management_service.protocols import (
     EventsFor,
     StudentRepositoryProtocol,
 )
-
-__all__ = ["InMemoryClassRepository", "InMemoryOutboxStats", "InMemoryStore", "InMemoryStudentRepository"]
 
 
 class InMemoryClassRepository(ClassRepositoryProtocol):
