@@ -10,6 +10,7 @@ from quart_dishka import QuartDishka
 from quart_schema import Info, QuartSchema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from class_management_service.api.asgi_connection import WholeBodyHTTPConnection
 from class_management_service.api.class_routes import class_bp
 from class_management_service.api.error_handlers import register_error_handlers
 from class_management_service.api.health_routes import health_bp
@@ -28,6 +29,7 @@ from class_management_service.logging_config import configure_logging
 class HuleEduApp(Quart):
     """Quart whose ``container`` and ``database_engine`` are always set once ``create_app`` returns."""
 
+    asgi_http_class = WholeBodyHTTPConnection
     _container: AsyncContainer | None = None
     _database_engine: AsyncEngine | None = None
 
