@@ -70,16 +70,6 @@ async def _client(
             latencies.append(time.perf_counter() - started)
 
 
-async def _remove_rows(pool: asyncpg.Pool, owner: str) -> None:
-    """The service starts on this database next: its relay must not find these synthetic events."""
-    async with pool.acquire() as connection, connection.transaction():
-        await connection.execute("DELETE FROM event_outbox WHERE user_id = $1", owner)
-        await connection.execute("DELETE FROM students WHERE created_by_user_id = $1", owner)
-    async with pool.acquire() as connection:
-        await connection.execute("VACUUM ANALYZE event_outbox")
-        await connection.execute("VACUUM ANALYZE students")
-
-
 async def measure_db_ceiling(dsn: str, concurrency: int, duration_s: float) -> dict[str, object]:
     """Inserts per second (student + outbox row each) at ``concurrency`` for ``duration_s``."""
     owner = f"bench-db-ceiling-{uuid.uuid4().hex[:6]}"
@@ -89,7 +79,6 @@ async def measure_db_ceiling(dsn: str, concurrency: int, duration_s: float) -> d
         deadline = started + duration_s
         await asyncio.gather(*(_client(pool, owner, n, deadline, latencies) for n in range(concurrency)))
         elapsed = time.monotonic() - started
-        await _remove_rows(pool, owner)
     latencies.sort()
     return {
         "inserts_per_s": round(len(latencies) / elapsed),

@@ -112,10 +112,13 @@ async def run(options: Options) -> dict[str, Any]:
         await vegeta_path()
     services = read_services_env()
     started = time.time()
-    async with fresh_database(services, "main", keep=options.keep_db) as url:
+    # The database ceiling gets a database of its own: its ~50k inserted and deleted rows
+    # would otherwise leave dead index entries and autovacuum work under the service's POSTs.
+    async with fresh_database(services, "dbceiling", keep=options.keep_db) as url:
         machine = await machine_info(url)
         print(f"database ceiling: raw asyncpg, {options.connections} clients …", flush=True)
         db_ceiling = await measure_db_ceiling(asyncpg_dsn(url), options.connections, options.duration_s)
+    async with fresh_database(services, "main", keep=options.keep_db) as url:
         env = _service_env(services, url, options.use_kafka, options.service_env)
         main, seeded = await _serve_and_measure(options, env, options.workers, options.scenarios, None)
         scaled = None

@@ -10,6 +10,9 @@ from class_management_service.implementations.pg_rows import CLASS_IDS_OF_STUDEN
 # email $5 in any case; otherwise writes nothing. Returns the classes that are not the teacher's,
 # in request order, and whether the email was taken. The share lock keeps the classes from
 # being deleted before the memberships commit. One round trip, atomic.
+# The email is checked by the unique index itself (ON CONFLICT), never by a lookup whose plan
+# depends on statistics: on a young table the planner chose a sequential scan for that lookup
+# and kept it as the table grew (1.15 ms of PostgreSQL CPU per create instead of 0.17 ms).
 CREATE = f"""
 WITH requested AS (
     SELECT r.class_id, r.joined_at, r.position
@@ -18,39 +21,37 @@ WITH requested AS (
     SELECT c.id FROM classes c
     WHERE c.id = ANY($8::uuid[]) AND c.created_by_user_id = $6
     FOR KEY SHARE
-), refusal AS (
-    SELECT
-        ARRAY(SELECT r.class_id FROM requested r
-              WHERE NOT EXISTS (SELECT FROM owned o WHERE o.id = r.class_id)
-              ORDER BY r.position) AS missing_class_ids,
-        EXISTS (SELECT FROM students t
-                WHERE t.created_by_user_id = $6 AND lower(t.email) = lower($5)) AS is_email_taken
+), missing AS (
+    SELECT ARRAY(SELECT r.class_id FROM requested r
+                 WHERE NOT EXISTS (SELECT FROM owned o WHERE o.id = r.class_id)
+                 ORDER BY r.position) AS class_ids
 ), student AS (
     INSERT INTO students (id, first_name, last_name, legal_full_name, email, created_by_user_id,
                           created_at, updated_at)
     SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $7::timestamptz
-    FROM refusal
-    WHERE cardinality(refusal.missing_class_ids) = 0 AND NOT refusal.is_email_taken
+    FROM missing
+    WHERE cardinality(missing.class_ids) = 0
+    ON CONFLICT (created_by_user_id, lower(email)) DO NOTHING
     RETURNING id
 ), memberships AS (
     INSERT INTO class_student_association (class_id, student_id, created_at)
     SELECT r.class_id, s.id, r.joined_at FROM requested r CROSS JOIN student s
 ), outbox AS ({outbox_insert(10, "EXISTS (SELECT FROM student)")}
 )
-SELECT missing_class_ids, is_email_taken FROM refusal"""
+SELECT missing.class_ids AS missing_class_ids,
+       cardinality(missing.class_ids) = 0 AND NOT EXISTS (SELECT FROM student) AS is_email_taken
+FROM missing"""
 
 # The student $1 if the teacher $2 owns them, with their class ids.
 GET = f"""
 SELECT {STUDENT_COLUMNS}, {CLASS_IDS_OF_STUDENT}
 FROM students s WHERE s.id = $1 AND s.created_by_user_id = $2"""
 
-# Whether the teacher $2 owns the student $1: tells why UPDATE matched nothing.
-EXISTS = "SELECT EXISTS (SELECT FROM students WHERE id = $1 AND created_by_user_id = $2)"
-
-# Changes the student $1 of teacher $2 unless another of the teacher's students has the email $7
-# in any case: a NULL name keeps the stored one, and $6 says whether to write the email at all
-# (NULL clears it). Takes the row lock first: writers of one student queue here, so what they
-# read next is current and their outbox ids follow commit order.
+# Changes the student $1 of teacher $2: a NULL name keeps the stored one, and $6 says whether
+# to write the email at all (NULL clears it). An email another of the teacher's students has in
+# any case violates the unique index (as in CREATE, no lookup). Takes the row lock first:
+# writers of one student queue here, so what they read next is current and their outbox ids
+# follow commit order.
 UPDATE = f"""
 UPDATE students s SET
     first_name = coalesce($3, s.first_name),
@@ -59,8 +60,6 @@ UPDATE students s SET
     email = CASE WHEN $6::boolean THEN $7 ELSE s.email END,
     updated_at = $8
 WHERE s.id = $1 AND s.created_by_user_id = $2
-  AND NOT EXISTS (SELECT FROM students t
-                  WHERE t.created_by_user_id = $2 AND lower(t.email) = lower($7) AND t.id <> $1)
 RETURNING {STUDENT_COLUMNS}"""
 
 # After the row lock: the student $1's memberships (class, since when; read order), and which of
