@@ -21,6 +21,7 @@ from class_management_service.implementations.in_memory_repositories import (
 )
 from class_management_service.implementations.in_memory_store import InMemoryOutboxStats, InMemoryStore
 from class_management_service.implementations.kafka_publisher import AiokafkaEventPublisher
+from class_management_service.implementations.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.outbox_relay import OutboxRelay, RelayPorts
 from class_management_service.implementations.outbox_store import SqlAlchemyOutboxStore
 from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
@@ -171,15 +172,25 @@ class SqlRepositoryProvider(Provider):
     outbox_stats = provide(SqlAlchemyOutboxStats, provides=OutboxStatsProtocol)
 
     @provide
-    def classes(self, engine: AsyncEngine) -> ClassRepositoryProtocol:
+    async def doorbell(self, engine: AsyncEngine) -> AsyncIterator[OutboxDoorbell | None]:
+        """PostgreSQL only: SQLite has no NOTIFY, its relay polls."""
+        if not is_asyncpg_engine(engine):
+            yield None
+            return
+        doorbell = OutboxDoorbell(engine)
+        yield doorbell
+        await doorbell.close()
+
+    @provide
+    def classes(self, engine: AsyncEngine, doorbell: OutboxDoorbell | None) -> ClassRepositoryProtocol:
         if is_asyncpg_engine(engine):
-            return AsyncpgClassRepository(engine)
+            return AsyncpgClassRepository(engine, doorbell)
         return SqlAlchemyClassRepository(engine)
 
     @provide
-    def students(self, engine: AsyncEngine) -> StudentRepositoryProtocol:
+    def students(self, engine: AsyncEngine, doorbell: OutboxDoorbell | None) -> StudentRepositoryProtocol:
         if is_asyncpg_engine(engine):
-            return AsyncpgStudentRepository(engine)
+            return AsyncpgStudentRepository(engine, doorbell)
         return SqlAlchemyStudentRepository(engine)
 
     @provide

@@ -19,6 +19,7 @@ from class_management_service.app import create_app, relay_runs_in_app
 from class_management_service.config import Settings
 from class_management_service.implementations.database import create_engine
 from class_management_service.implementations.kafka_publisher import AiokafkaEventPublisher
+from class_management_service.implementations.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.relay_leadership import ADVISORY_LOCK_KEY
 from class_management_service.protocols import EventPublisherProtocol, OutboxRecord, PublishFailure
 from tests.api.conftest import Api
@@ -116,16 +117,23 @@ def _assert_delivered_unchanged(tail: KafkaTail, rows: Sequence[StoredEvent]) ->
     return {event_id: len(copies) for event_id, copies in delivered.items()}
 
 
-async def test_relay_is_woken_by_the_commit_not_by_polling(
+async def test_relay_is_woken_by_the_writers_doorbell_not_by_polling(
     clean_pg: AsyncEngine, postgres_url: str, services_env: dict[str, str], kafka_tail: KafkaTail
 ) -> None:
     settings = relay_settings(postgres_url, services_env, relay_poll_interval_s=60.0)
-    async with running_relay(settings, clean_pg):
-        await insert_rows(clean_pg, [envelope_row()])
-        await _published(clean_pg)  # the first look happens on becoming leader
-        await insert_rows(clean_pg, [envelope_row()])
-        # Polling would take 60 s; only the trigger's NOTIFY can make this quick.
-        await wait_until(lambda: _nothing_pending(clean_pg), within_s=5, what="NOTIFY wake-up")
+    doorbell = OutboxDoorbell(clean_pg)  # another process's, as far as the relay can tell
+    try:
+        async with running_relay(settings, clean_pg):
+            await insert_rows(clean_pg, [envelope_row()])
+            await _published(clean_pg)  # the first look happens on becoming leader
+            await insert_rows(clean_pg, [envelope_row()])
+            await asyncio.sleep(0.5)
+            assert await pending_count(clean_pg) == 1  # a commit alone wakes nobody: no trigger
+            doorbell.ring()
+            # Polling would take 60 s; only the NOTIFY can make this quick.
+            await wait_until(lambda: _nothing_pending(clean_pg), within_s=5, what="NOTIFY wake-up")
+    finally:
+        await doorbell.close()
     await kafka_tail.wait_for(row.event_id for row in await outbox_rows(clean_pg))
 
 
@@ -188,7 +196,7 @@ async def _take_writes_without_spinning(api: Api, publisher: CountingPublisher, 
     assert failed
     assert all(row.last_error and row.next_attempt_at for row in failed)
 
-    # Three seconds with Kafka down and a commit (so a NOTIFY) every 0.1 s: no hot loop.
+    # Three seconds with Kafka down and a write (so a NOTIFY) every 0.1 s: no hot loop.
     starts, publishes, claimed = publisher.starts, publisher.publishes, claims[0]
     for i in range(30):
         await api.create_student(person_name={"first_name": f"Busy{i}", "last_name": "Kafka"})
@@ -219,7 +227,7 @@ async def test_api_starts_and_serves_when_kafka_and_redis_are_unreachable_at_sta
         await api.create_class()
         for i in range(20):
             await api.create_student(person_name={"first_name": f"Early{i}", "last_name": "Bird"})
-            await asyncio.sleep(0.1)  # two seconds of commits, each a NOTIFY
+            await asyncio.sleep(0.1)  # two seconds of writes, each a NOTIFY
         body = await (await api.client.get("/healthz")).get_json()
         publisher = counting.publisher
         assert publisher is not None

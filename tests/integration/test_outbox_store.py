@@ -1,13 +1,10 @@
-"""The relay's SQL on real PostgreSQL and SQLite: claim order, per-key backoff, marks, purge, NOTIFY."""
+"""The relay's SQL on real PostgreSQL and SQLite: claim order, per-key backoff, marks, purge."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,9 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from class_management_service.config import Settings
 from class_management_service.implementations.database import create_engine
 from class_management_service.implementations.outbox_store import MAX_ERROR_CHARS, SqlAlchemyOutboxStore
-from class_management_service.implementations.relay_leadership import NOTIFY_CHANNEL, asyncpg_dsn
 from class_management_service.implementations.sql_rows import utc
-from class_management_service.models_db import event_outbox
 from class_management_service.protocols import RowFailure
 from tests.integration.conftest import envelope_row, insert_rows, outbox_rows
 
@@ -113,18 +108,3 @@ async def test_purge_deletes_only_published_rows_older_than_the_retention(engine
 
     assert purged == 1
     assert [row.id for row in await outbox_rows(engine)] == ids[1:]
-
-
-async def test_outbox_insert_notifies_listeners_at_commit_not_before(clean_pg: AsyncEngine) -> None:
-    listener = await asyncpg.connect(asyncpg_dsn(clean_pg.url))
-    notified = asyncio.Event()
-    await listener.add_listener(NOTIFY_CHANNEL, lambda *_: notified.set())
-    try:
-        async with clean_pg.begin() as connection:
-            await connection.execute(text("SELECT 1"))
-            await connection.execute(event_outbox.insert(), [envelope_row(str(uuid.uuid4()))])
-            await asyncio.sleep(0.2)  # give a premature NOTIFY the chance to show up
-            assert not notified.is_set()
-        await asyncio.wait_for(notified.wait(), timeout=5)
-    finally:
-        await listener.close()

@@ -20,6 +20,7 @@ from class_management_service.domain.models import (
     SchoolClass,
 )
 from class_management_service.implementations import pg_class_statements as sql
+from class_management_service.implementations.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.pg_connection import pg_connection
 from class_management_service.implementations.pg_courses import CourseCatalog
 from class_management_service.implementations.pg_outbox import insert_outbox, outbox_arguments
@@ -31,8 +32,10 @@ from class_management_service.protocols import ClassRepositoryProtocol, EventsFo
 class AsyncpgClassRepository(ClassRepositoryProtocol):
     """Stores classes with hand-written PostgreSQL statements on the raw driver: the fast path."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, doorbell: OutboxDoorbell | None = None) -> None:
+        """``doorbell`` wakes the relay after each committed write; None where no relay listens."""
         self._engine = engine
+        self._doorbell = doorbell
         self._courses = CourseCatalog()
 
     async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass:
@@ -45,6 +48,7 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
                 created = await _insert(connection, new, course, events) if course else None
         if created is None:
             raise CourseNotFoundError(new.course_code)
+        self._wake_relay()
         return created
 
     async def get(self, owner: str, class_id: UUID) -> SchoolClass:
@@ -81,6 +85,7 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
                 raise CourseNotFoundError(changes.course_code)
             updated = to_school_class(row)
             await insert_outbox(connection, events(updated))
+        self._wake_relay()
         return updated
 
     async def delete(self, owner: str, class_id: UUID, events: EventsFor[DeletedClass]) -> DeletedClass:
@@ -91,6 +96,7 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
             removed = tuple(await connection.fetchval(sql.DELETE, class_id))
             deleted = DeletedClass(to_school_class(row, student_count=len(removed)), removed)
             await insert_outbox(connection, events(deleted))
+        self._wake_relay()
         return deleted
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
@@ -99,6 +105,10 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
         if not rows or (owner is not None and rows[0]["owner"] != owner):
             raise ClassNotFoundError([class_id])
         return [to_roster_entry(row) for row in rows if row["student_id"] is not None]
+
+    def _wake_relay(self) -> None:
+        if self._doorbell is not None:
+            self._doorbell.ring()
 
 
 async def _insert(

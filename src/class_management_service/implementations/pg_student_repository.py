@@ -29,6 +29,7 @@ from class_management_service.domain.models import (
     unique_ids,
 )
 from class_management_service.implementations import pg_student_statements as sql
+from class_management_service.implementations.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.pg_connection import pg_connection
 from class_management_service.implementations.pg_outbox import insert_outbox, outbox_arguments
 from class_management_service.implementations.pg_rows import Record, to_student
@@ -58,8 +59,10 @@ async def _unique_email() -> AsyncIterator[None]:
 class AsyncpgStudentRepository(StudentRepositoryProtocol):
     """Stores students with hand-written PostgreSQL statements on the raw driver: the fast path."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, doorbell: OutboxDoorbell | None = None) -> None:
+        """``doorbell`` wakes the relay after each committed write; None where no relay listens."""
         self._engine = engine
+        self._doorbell = doorbell
 
     async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
         at, class_ids = utc(new.at), unique_ids(new.class_ids)
@@ -85,6 +88,7 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
             raise ClassNotFoundError(missing_class_ids)
         if is_email_taken:
             raise DuplicateStudentEmailError()
+        self._wake_relay()
         return student
 
     async def get(self, owner: str, student_id: UUID) -> Student:
@@ -125,6 +129,8 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
             if change.added or change.removed or outbox:
                 changed = (change.removed, change.added, change.added_at, *outbox_arguments(outbox))
                 await connection.execute(sql.CHANGE_MEMBERSHIPS, student_id, *changed)
+        if outbox:
+            self._wake_relay()
         return result
 
     async def delete(self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent]) -> DeletedStudent:
@@ -135,7 +141,12 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
             class_ids = await connection.fetchval(sql.DELETE, student_id)
             deleted = DeletedStudent(to_student(row, class_ids))
             await insert_outbox(connection, events(deleted))
+        self._wake_relay()
         return deleted
+
+    def _wake_relay(self) -> None:
+        if self._doorbell is not None:
+            self._doorbell.ring()
 
 
 async def _update_row(

@@ -12,11 +12,11 @@ import asyncpg
 import structlog
 from sqlalchemy.engine import URL, make_url
 
+from class_management_service.implementations.outbox_doorbell import NOTIFY_CHANNEL
 from class_management_service.protocols import RelayLeadershipProtocol
 
 # Any fixed bigint works as long as every relay of this database uses the same one.
 ADVISORY_LOCK_KEY = 0x636D_735F_6F75_7478  # "cms_outx"
-NOTIFY_CHANNEL = "cms_outbox"  # raised by the event_outbox trigger (migration 0003)
 CONNECT_TIMEOUT_S = 5.0
 CLOSE_TIMEOUT_S = 2.0
 
@@ -35,8 +35,8 @@ class PostgresAdvisoryLeadership(RelayLeadershipProtocol):
     in id order with no row locks, so per-key order holds across replicas for free, a claim is
     one index scan and marking is one UPDATE. Standbys retry the lock once per poll interval.
     When the leader dies its session ends and PostgreSQL releases the lock on its own; a
-    standby takes over within one poll interval. The same connection LISTENs to the outbox
-    trigger's NOTIFY, which PostgreSQL delivers at commit.
+    standby takes over within one poll interval. The same connection LISTENs for the
+    NOTIFY that writers send after their commits (``OutboxDoorbell``).
     """
 
     def __init__(self, dsn: str) -> None:
