@@ -104,12 +104,28 @@ async def measure(context: RunContext, scenario: Scenario) -> dict[str, object]:
         await run_wrk(scenario, base_url, context.seeded, warmup, f"{context.tag}w-{scenario.name}")
         await _settle(context, scenario)
     summary: dict[str, object] = {"name": scenario.name, "method": scenario.method, "path": scenario.path}
+    relay_before = context.service.relay_cpu_seconds()
     summary |= await _timed_run(context, scenario)
     summary["outbox_settle_s"] = await _settle(context, scenario)
+    summary |= _relay_process_cpu(context, relay_before, summary)
     if context.open_loop_duration_s:
         summary["open_loop"] = await _open_loop_run(context, scenario)
         await _settle(context, scenario)
     return summary
+
+
+def _relay_process_cpu(
+    context: RunContext, before_s: float | None, summary: dict[str, object]
+) -> dict[str, object]:
+    """The relay process's CPU for this run's events, published during the run or the settle after it."""
+    after_s = context.service.relay_cpu_seconds()
+    requests = summary.get("requests")
+    if before_s is None or after_s is None or not isinstance(requests, int) or not requests:
+        return {}
+    relay_ms = round((after_s - before_s) * 1000 / requests, 3)
+    api_ms = summary["cpu_ms_per_req"]
+    total_ms = round(api_ms + relay_ms, 3) if isinstance(api_ms, float) else None
+    return {"relay_cpu_ms_per_req": relay_ms, "total_cpu_ms_per_req": total_ms}
 
 
 async def _open_loop_run(context: RunContext, scenario: Scenario) -> dict[str, object]:

@@ -26,6 +26,7 @@ class Options:
     open_loop_duration_s: int
     relay_backlog: int
     use_kafka: bool
+    relay_process: bool
     service_env: dict[str, str]
     keep_db: bool
     is_profiled: bool
@@ -66,7 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     add("--open-loop-rate", type=int, default=300, help="vegeta req/s per scenario (default 300)")
     add("--open-loop-duration", type=int, default=None, help="vegeta seconds (default: --duration; 0: skip)")
     add("--relay-backlog", type=int, default=50_000, help="outbox rows for the relay drain (0: skip)")
-    add("--no-kafka", action="store_true", help="serve without Kafka: no in-process relay, no relay numbers")
+    add("--no-kafka", action="store_true", help="serve without Kafka: no relay, no relay numbers")
+    add(
+        "--relay",
+        choices=("process", "in-worker"),
+        default="process",
+        help="the relay as its own process beside the API (default, as the README deploys it) or in-worker",
+    )
     add(
         "--service-env",
         type=_env_pair,
@@ -100,6 +107,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         open_loop_duration_s=2 if quick and args.open_loop_duration is None else open_loop_duration,
         relay_backlog=0 if quick else args.relay_backlog,
         use_kafka=not args.no_kafka,
+        relay_process=args.relay == "process",
         service_env=dict(args.service_env),
         keep_db=bool(args.keep_db),
         is_profiled=bool(args.profile),

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import sys
 import time
 from asyncio.subprocess import Process
 from pathlib import Path
 
 from bench.environment import ENV_PREFIX, REPO_ROOT, asyncpg_dsn
 from bench.outbox import insert_backlog, pending_count
-from bench.server import cpu_seconds, process_tree
-
-_RELAY_COMMAND = (sys.executable, "-m", "class_management_service", "relay")
+from bench.server import RELAY_COMMAND, cpu_seconds, process_tree
 
 
 def relay_command_available() -> bool:
     """The standalone relay is built by another change; until it lands the drain is skipped."""
     result = subprocess.run(
-        [*_RELAY_COMMAND[:-1], "--help"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        [*RELAY_COMMAND[:-1], "--help"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     )
     return "relay" in result.stdout
 
@@ -57,7 +54,7 @@ async def drain_backlog(
     started = time.monotonic()
     with log_path.open("ab") as log:
         relay = await asyncio.create_subprocess_exec(
-            *_RELAY_COMMAND, cwd=REPO_ROOT, env=relay_env, stdout=log, stderr=log
+            *RELAY_COMMAND, cwd=REPO_ROOT, env=relay_env, stdout=log, stderr=log
         )
     try:
         pending_at_first = await _wait_for_progress(dsn, backlog, relay, timeout_s=60.0)

@@ -59,7 +59,8 @@ async def _serve_and_measure(
     tag = f"{uuid.uuid4().hex[:6]}w{workers}"
     work_dir = CACHE_DIR / f"run-{tag}"
     work_dir.mkdir(parents=True, exist_ok=True)
-    service = start_service(workers, env, work_dir / "service.log")
+    relay_process = options.use_kafka and options.relay_process
+    service = start_service(workers, env, work_dir / "service.log", relay_process=relay_process)
     try:
         if seeded is None:
             print(f"seeding through the API ({service.base_url}) …", flush=True)

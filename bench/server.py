@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from bench.environment import ENV_PREFIX, REPO_ROOT
 from class_management_service import __main__ as production_cli
 
 PRODUCTION_FACTORY = "class_management_service.app:create_app"
+RELAY_COMMAND = (sys.executable, "-m", "class_management_service", "relay")
 BENCH_FACTORY = "bench.ceiling_app:create_app"
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -105,41 +107,70 @@ def peak_rss_mb(pid: int) -> float:
 
 @dataclass
 class ServiceProcess:
-    """The running service: the granian master started with the production command line."""
+    """The running service: the granian master started with the production command line.
+
+    With ``relay`` set, the outbox relay runs as its own process beside the API (the API's
+    in-worker relay disabled), as the README's production deployment has it.
+    """
 
     process: subprocess.Popen[bytes]
     base_url: str
     argv: list[str]
+    relay: subprocess.Popen[bytes] | None = None
 
     @property
     def pids(self) -> list[int]:
         return process_tree(self.process.pid)
 
     def cpu_seconds(self) -> float:
+        """The API's CPU: the granian master and its workers (with the relay, if it runs inside)."""
         return cpu_seconds(self.pids)
+
+    def relay_cpu_seconds(self) -> float | None:
+        """The relay process's CPU; None when the relay runs inside the API worker."""
+        return None if self.relay is None else cpu_seconds(process_tree(self.relay.pid))
 
     def rss_mb(self) -> dict[str, object]:
         workers = [peak_rss_mb(pid) for pid in self.pids[1:]]
-        return {"master": peak_rss_mb(self.process.pid), "workers": workers, "max_worker": max(workers)}
+        found: dict[str, object] = {
+            "master": peak_rss_mb(self.process.pid),
+            "workers": workers,
+            "max_worker": max(workers),
+        }
+        if self.relay is not None:
+            found["relay"] = peak_rss_mb(self.relay.pid)
+        return found
 
     def stop(self) -> None:
         """SIGTERM, as an orchestrator would: in-flight requests finish, then the relay drains."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        for process in (self.process, self.relay):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (self.process, self.relay):
+            if process is None:
+                continue
             try:
-                self.process.wait(timeout=30)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                process.kill()
+                process.wait()
 
 
-def start_service(workers: int, env: dict[str, str], log_path: Path) -> ServiceProcess:
-    """Start the server and wait until /healthz answers 200."""
+def start_service(
+    workers: int, env: dict[str, str], log_path: Path, *, relay_process: bool
+) -> ServiceProcess:
+    """Start the server (and the relay process) and wait until /healthz answers 200."""
     port = int(env[f"{ENV_PREFIX}PORT"])
     argv = production_argv(workers, port)
+    relay = None
     with log_path.open("ab") as log:
+        if relay_process:
+            env = {**env, f"{ENV_PREFIX}RELAY_ENABLED": "false"}  # the API's workers leave it to the process
+            relay = subprocess.Popen(
+                RELAY_COMMAND, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         process = subprocess.Popen(argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    service = ServiceProcess(process, f"http://127.0.0.1:{port}", argv)
+    service = ServiceProcess(process, f"http://127.0.0.1:{port}", argv, relay)
     _wait_healthy(service, log_path)
     return service
 
