@@ -65,7 +65,7 @@ class WholeBodyHTTPConnection(ASGIHTTPConnection):
             except TimeoutError:
                 request.body_timeout = 0  # still incomplete: reading it in the handler is a 408
                 return True
-        request.body.set_complete()
+        self._mark_complete(request)
         return True
 
     async def _receive_rest_of_body(
@@ -79,8 +79,15 @@ class WholeBodyHTTPConnection(ASGIHTTPConnection):
             request.body.append(chunk)  # past the limit it keeps nothing and marks the body a 413
             received += len(chunk)
             if not message.get("more_body", False) or self._is_too_large(received):
-                request.body.set_complete()
+                self._mark_complete(request)
                 return True
+
+    @staticmethod
+    def _mark_complete(request: Request) -> None:
+        request.body.set_complete()
+        # Nothing is left to wait for: reading the body must not arm a BODY_TIMEOUT timer (in
+        # Python 3.11 ``wait_for`` with a timeout costs a task per read; without one it awaits).
+        request.body_timeout = None
 
     def _is_too_large(self, received: int) -> bool:
         limit: int | None = self.app.config["MAX_CONTENT_LENGTH"]
