@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     # After a commit wakes the relay it waits this long so one claim carries the commits that
     # land meanwhile: at a thousand commits a second a claim and a mark per commit cost
-    # PostgreSQL more than the writes themselves.
-    relay_batch_window_s: float = Field(default=0.005, ge=0)
+    # PostgreSQL more than the writes themselves. Measured at ~1,100 POST/s: 5 ms -> 0.16 ms of
+    # relay CPU per event, 20 ms -> 0.12, 50 ms -> 0.10, at commit->ack p99 37 / 50 / 80 ms.
+    relay_batch_window_s: float = Field(default=0.02, ge=0)
     relay_max_backoff_s: float = Field(default=30.0, gt=0)
     # First wait after a failed row or broker failure; doubles (with jitter) up to the maximum.
     relay_initial_backoff_s: float = Field(default=0.5, gt=0)
