@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import socket
@@ -98,11 +99,37 @@ def _tool_version(command: list[str]) -> str:
     return lines[0] if lines else "unknown"
 
 
+# The test cluster of scripts/services.sh trades durability for speed; a benchmark must not.
+PRODUCTION_DURABILITY = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+
+
+@asynccontextmanager
+async def production_durability(env: dict[str, str]) -> AsyncIterator[dict[str, str]]:
+    """Run the bench against PostgreSQL with fsync, synchronous commit and full-page writes on.
+
+    The three are reloadable server settings: ALTER SYSTEM and a reload for the run, then back to
+    the cluster's own configuration (the test suite's). Yields the settings as the server reports them.
+    """
+    admin = await asyncpg.connect(env["CMS_PG_ADMIN_URL"])
+    try:
+        for name, value in PRODUCTION_DURABILITY.items():
+            await admin.execute(f"ALTER SYSTEM SET {name} = {value}")
+        await admin.execute("SELECT pg_reload_conf()")
+        await asyncio.sleep(0.5)  # the reload reaches every process asynchronously
+        yield {name: await admin.fetchval(f"SHOW {name}") for name in PRODUCTION_DURABILITY}
+    finally:
+        for name in PRODUCTION_DURABILITY:
+            await admin.execute(f"ALTER SYSTEM RESET {name}")
+        await admin.execute("SELECT pg_reload_conf()")
+        await admin.close()
+
+
 async def machine_info(database_url: str) -> dict[str, object]:
     """Everything a reader needs to compare this run with theirs."""
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         postgres_version = await connection.fetchval("SHOW server_version")
+        durability = {name: await connection.fetchval(f"SHOW {name}") for name in PRODUCTION_DURABILITY}
     finally:
         await connection.close()
     return {
@@ -112,6 +139,7 @@ async def machine_info(database_url: str) -> dict[str, object]:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "postgres": postgres_version,
+        "postgres_durability": durability,
         "wrk": _tool_version(["wrk", "--version"]),
         "git_commit": _git("rev-parse", "--short", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),

@@ -18,7 +18,15 @@ from typing import Any
 from bench import report
 from bench.closed_loop import LoadSettings, wrk_path
 from bench.db_ceiling import measure_db_ceiling
-from bench.environment import CACHE_DIR, ENV_PREFIX, asyncpg_dsn, free_port, fresh_database, machine_info
+from bench.environment import (
+    CACHE_DIR,
+    ENV_PREFIX,
+    asyncpg_dsn,
+    free_port,
+    fresh_database,
+    machine_info,
+    production_durability,
+)
 from bench.environment import services_env as read_services_env
 from bench.measure import RunContext, measure
 from bench.open_loop import vegeta_path
@@ -105,14 +113,9 @@ async def _relay_drain(options: Options, services: dict[str, str]) -> dict[str, 
             return {"status": f"FAILED: {error} ({CACHE_DIR / 'relay.log'})"}
 
 
-async def run(options: Options) -> dict[str, Any]:
-    wrk_path()
-    if options.is_profiled:
-        py_spy_path()
-    if options.open_loop_duration_s:
-        await vegeta_path()
-    services = read_services_env()
-    started = time.time()
+async def _measure_service(
+    options: Options, services: dict[str, str]
+) -> tuple[dict[str, object], dict[str, object], ServerRun, ServerRun | None]:
     # The database ceiling gets a database of its own: its ~50k inserted and deleted rows
     # would otherwise leave dead index entries and autovacuum work under the service's POSTs.
     async with fresh_database(services, "dbceiling", keep=options.keep_db) as url:
@@ -128,7 +131,20 @@ async def run(options: Options) -> dict[str, Any]:
             scaled, _ = await _serve_and_measure(
                 options, env, options.scaling_workers, main_scenarios, seeded
             )
-    drain = await _relay_drain(options, services)
+    return machine, db_ceiling, main, scaled
+
+
+async def run(options: Options) -> dict[str, Any]:
+    wrk_path()
+    if options.is_profiled:
+        py_spy_path()
+    if options.open_loop_duration_s:
+        await vegeta_path()
+    services = read_services_env()
+    started = time.time()
+    async with production_durability(services):
+        machine, db_ceiling, main, scaled = await _measure_service(options, services)
+        drain = await _relay_drain(options, services)
     return assemble(
         options,
         machine=machine,
