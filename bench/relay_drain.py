@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import time
 from asyncio.subprocess import Process
 from pathlib import Path
@@ -11,14 +10,6 @@ from pathlib import Path
 from bench.environment import ENV_PREFIX, REPO_ROOT, asyncpg_dsn
 from bench.outbox import insert_backlog, pending_count
 from bench.server import RELAY_COMMAND, cpu_seconds, process_tree
-
-
-def relay_command_available() -> bool:
-    """The standalone relay is built by another change; until it lands the drain is skipped."""
-    result = subprocess.run(
-        [*RELAY_COMMAND[:-1], "--help"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
-    )
-    return "relay" in result.stdout
 
 
 async def _wait_for_progress(dsn: str, backlog: int, relay: Process, timeout_s: float) -> int:

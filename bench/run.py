@@ -31,7 +31,7 @@ from bench.environment import services_env as read_services_env
 from bench.measure import RunContext, measure
 from bench.open_loop import vegeta_path
 from bench.options import Options, parse_options
-from bench.relay_drain import drain_backlog, relay_command_available
+from bench.relay_drain import drain_backlog
 from bench.sampling_profile import py_spy_path
 from bench.scenarios import CEILING, Scenario
 from bench.seed import SeededData, seed
@@ -102,8 +102,6 @@ async def _serve_and_measure(
 async def _relay_drain(options: Options, services: dict[str, str]) -> dict[str, object]:
     if not options.use_kafka or not options.relay_backlog:
         return {"status": "skipped"}
-    if not relay_command_available():
-        return {"status": "skipped: `python -m class_management_service relay` does not exist yet"}
     async with fresh_database(services, "relay", keep=options.keep_db) as url:
         env = _service_env(services, url, use_kafka=True, overrides=options.service_env)
         print(f"relay: draining a backlog of {options.relay_backlog:,} events …", flush=True)
