@@ -53,10 +53,14 @@ async def app(clean_pg: AsyncEngine, postgres_url: str) -> AsyncIterator[HuleEdu
         yield served
 
 
-def _scope(method: str, path: str, user: str, *, has_body: bool) -> Message:
+def _scope(
+    method: str, path: str, user: str, *, has_body: bool, content_length: int | None = None
+) -> Message:
     headers = [(b"host", b"testserver"), (b"x-user-id", user.encode())]
     if has_body:
         headers.append((b"content-type", b"application/json"))
+    if content_length is not None:
+        headers.append((b"content-length", str(content_length).encode()))
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -87,7 +91,9 @@ async def _exchange(
     path: str,
     user: str,
     messages: Sequence[Message],
+    *,
     after_messages: Callable[[], Awaitable[Message]] | None = None,
+    content_length: int | None = None,
 ) -> Exchange:
     """Runs one request; once ``messages`` are used up, ``after_messages`` answers (default: disconnect)."""
     exchange = Exchange()
@@ -105,7 +111,8 @@ async def _exchange(
         exchange.sent.append(message)
 
     has_body = any(message.get("body") for message in messages)
-    await app(_scope(method, path, user, has_body=has_body), receive, send)  # type: ignore[arg-type]
+    scope = _scope(method, path, user, has_body=has_body, content_length=content_length)
+    await app(scope, receive, send)  # type: ignore[arg-type]
     return exchange
 
 
@@ -137,6 +144,40 @@ async def test_body_in_one_message_creates_the_class(app: HuleEduApp, clean_pg: 
 
     assert exchange.status == 201, exchange.body()
     assert exchange.body()["name"] == "7B English"
+    assert await _class_count(clean_pg, user) == 1
+
+
+async def test_body_of_its_declared_length_is_complete_without_the_servers_last_message(
+    app: HuleEduApp, clean_pg: AsyncEngine
+) -> None:
+    # granian sends the body with more_body set, then an empty last message. Once the
+    # Content-Length bytes are in, the handler runs without asking for that message.
+    user = unique_user()
+    body = _class_body("Declared class")
+    as_granian_sends_it = _body_messages([body, b""])
+
+    exchange = await _exchange(
+        app, "POST", "/v1/classes/", user, as_granian_sends_it, content_length=len(body)
+    )
+
+    assert exchange.status == 201, exchange.body()
+    assert exchange.body()["name"] == "Declared class"
+    assert exchange.receive_calls == 1
+    assert await _class_count(clean_pg, user) == 1
+
+
+async def test_body_is_read_until_its_declared_length_is_in(app: HuleEduApp, clean_pg: AsyncEngine) -> None:
+    user = unique_user()
+    body = _class_body("Split class")
+    chunks = [body[:10], body[10:], b""]
+
+    exchange = await _exchange(
+        app, "POST", "/v1/classes/", user, _body_messages(chunks), content_length=len(body)
+    )
+
+    assert exchange.status == 201, exchange.body()
+    assert exchange.body()["name"] == "Split class"
+    assert exchange.receive_calls == 2  # the declared length was in after the second
     assert await _class_count(clean_pg, user) == 1
 
 

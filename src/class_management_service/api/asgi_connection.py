@@ -9,9 +9,10 @@ are finished bytes. Measured in-process, the extra tasks and messages were a qua
 trivial request's CPU (211 -> 159 µs), so this subclass (Quart's ``asgi_http_class``
 extension point) takes the straight path:
 
-1. receive the whole body first, in the server's task: bounded by ``MAX_CONTENT_LENGTH``
-   (reading stops past it; Quart then answers 413) and by ``BODY_TIMEOUT`` (a late body is
-   answered 408 by Quart as soon as the handler reads it);
+1. receive the whole body first, in the server's task, complete once its declared
+   Content-Length is in (granian's empty last message is not awaited); bounded by
+   ``MAX_CONTENT_LENGTH`` (reading stops past it; Quart then answers 413) and by
+   ``BODY_TIMEOUT`` (a late body is answered 408 by Quart as soon as the handler reads it);
 2. run ``app.handle_request`` in the same task: a client that disconnects after sending its
    request still has it carried out, so a write is never cancelled halfway through a
    database round trip (which would also discard the pooled connection);
@@ -33,7 +34,12 @@ from quart.utils import encode_headers
 from quart.wrappers.response import DataBody, Response
 
 if TYPE_CHECKING:
-    from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable, HTTPResponseBodyEvent
+    from hypercorn.typing import (
+        ASGIReceiveCallable,
+        ASGISendCallable,
+        HTTPRequestEvent,
+        HTTPResponseBodyEvent,
+    )
     from quart.typing import ResponseTypes
     from quart.wrappers import Request
 
@@ -58,7 +64,7 @@ class WholeBodyHTTPConnection(ASGIHTTPConnection):
             return False
         first_chunk = message.get("body", b"")
         request.body.append(first_chunk)
-        if message.get("more_body", False) and not self._is_too_large(len(first_chunk)):
+        if not self._is_last(request, message, len(first_chunk)):
             try:
                 async with asyncio.timeout(request.body_timeout):
                     return await self._receive_rest_of_body(request, receive, len(first_chunk))
@@ -78,9 +84,17 @@ class WholeBodyHTTPConnection(ASGIHTTPConnection):
             chunk = message.get("body", b"")
             request.body.append(chunk)  # past the limit it keeps nothing and marks the body a 413
             received += len(chunk)
-            if not message.get("more_body", False) or self._is_too_large(received):
+            if self._is_last(request, message, received):
                 self._mark_complete(request)
                 return True
+
+    def _is_last(self, request: Request, message: HTTPRequestEvent, received: int) -> bool:
+        """Whether to stop reading after ``message``: the body is complete or past the limit."""
+        if not message.get("more_body", False) or self._is_too_large(received):
+            return True
+        # granian sends every body with more_body set, then an empty last message; once the
+        # declared length is in, waiting for that message costs a trip through the server.
+        return request.content_length is not None and received >= request.content_length
 
     @staticmethod
     def _mark_complete(request: Request) -> None:
