@@ -133,6 +133,18 @@ async def test_metrics_still_scrape_when_database_unreachable(
     assert requests[("GET", "/v1/classes/", "503")] == 1.0
 
 
+async def test_metrics_label_unknown_methods_other_so_clients_cannot_mint_series(api: Api) -> None:
+    for method in ("BREW", "X-PROBE-1", "X-PROBE-2"):
+        await api.client.open("/v1/classes/", method=method, headers=api.headers())
+
+    response = await api.client.get("/metrics")
+
+    requests = _samples(await response.get_data(as_text=True), "cms_http_requests_total")
+    methods = {method for method, _, _ in requests}
+    assert methods == {"OTHER"}
+    assert sum(requests.values()) == 3.0
+
+
 def _samples(exposition: str, name: str) -> dict[tuple[str, ...], float]:
     """Values of one metric's samples, keyed by their (method, route, status) labels or ()."""
     found: dict[tuple[str, ...], float] = {}
