@@ -141,7 +141,13 @@ class EventOutboxRow(Base):
             postgresql_where=text("published_at IS NULL"),
             sqlite_where=text("published_at IS NULL"),
         ),
-        Index("ix_event_outbox_published_at", "published_at"),
+        # Only the purge of published rows reads it; pending rows stay out (migration 0005).
+        Index(
+            "ix_event_outbox_published_at",
+            "published_at",
+            postgresql_where=text("published_at IS NOT NULL"),
+            sqlite_where=text("published_at IS NOT NULL"),
+        ),
         # The relay's claim skips keys with a row in backoff; only such rows are indexed (migration 0003).
         Index(
             "ix_event_outbox_retrying",
