@@ -1,17 +1,22 @@
-"""RedisNotificationPublisher over stub clients: message shape, order, and failures that never escape."""
+"""RedisNotificationPublisher over stubs and a silent server: shape, order, failures, timeouts."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from class_management_service.domain.events import CLASS_DELETED_TOPIC, STUDENT_CREATED_TOPIC
+from class_management_service.implementations import redis_notifier
 from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
 from class_management_service.implementations.redis_notifier import (
     RedisNotificationPublisher,
+    create_redis_client,
     notification_message,
 )
 from class_management_service.protocols import OutboxRecord
@@ -121,3 +126,30 @@ async def test_notify_never_waits_for_redis_and_drops_what_does_not_fit_in_the_q
 
     assert failures(metrics) + len(client.published) == 150
     assert failures(metrics) >= 49
+
+
+async def test_a_redis_that_accepts_but_never_answers_costs_one_batch_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The client has no per-read socket timeout: the batch's own timeout must bound the wait.
+    monkeypatch.setattr(redis_notifier, "SEND_TIMEOUT_S", 0.2)
+    silent = await asyncio.start_server(_swallow, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    client, metrics = create_redis_client(f"redis://127.0.0.1:{port}/0"), PrometheusMetrics()
+    notifier = RedisNotificationPublisher(client, metrics)
+    started = time.monotonic()
+    try:
+        notifier.notify([record(STUDENT_CREATED_TOPIC), record(STUDENT_CREATED_TOPIC)])
+        await notifier.close()
+    finally:
+        silent.close()
+        await client.aclose()
+
+    assert failures(metrics) == 2
+    assert time.monotonic() - started < 1.5
+
+
+async def _swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while await reader.read(4096):
+        pass  # reads every command, answers none
+    writer.close()

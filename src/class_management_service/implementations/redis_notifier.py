@@ -27,11 +27,16 @@ log = structlog.get_logger(__name__)
 
 
 def create_redis_client(url: str) -> Redis:
-    """A client that fails fast: a Redis outage must cost the relay nothing but a counter."""
+    """A client that fails fast: a Redis outage must cost the relay nothing but a counter.
+
+    Its callers bound every exchange with one timeout of their own (a notification batch here,
+    a PING in the health check), so the client sets no per-read socket timeout: redis-py would
+    arm a timer for each reply, one per event of a batch.
+    """
     return Redis.from_url(
         url,
         socket_connect_timeout=1.0,
-        socket_timeout=SEND_TIMEOUT_S,
+        socket_timeout=None,
         retry=Retry(NoBackoff(), retries=1),
     )
 
