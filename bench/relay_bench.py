@@ -28,10 +28,11 @@ def _event_time_ms(value: bytes) -> float:
 class CommitToAckProbe:
     """Reads a topic from its end while a scenario runs, comparing each message with its envelope.
 
-    The envelope's ``event_timestamp`` is stamped when the service builds the event, just before
-    the transaction commits; the Kafka timestamp is the producer's send time (CreateTime) or the
-    broker's append time (LogAppendTime). Receive time gives an upper bound that includes the
-    consumer's own fetch delay.
+    The envelope's ``event_timestamp`` is stamped when the service builds the change, before it
+    takes a pooled connection: unsaturated that is just before the commit, saturated it adds the
+    request's wait for a connection and its statement. The Kafka timestamp is the producer's send
+    time (CreateTime) or the broker's append time (LogAppendTime). Receive time gives an upper
+    bound that includes the consumer's own fetch delay.
     """
 
     def __init__(self, bootstrap_servers: str, topic: str) -> None:
