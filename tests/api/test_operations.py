@@ -135,7 +135,7 @@ async def test_metrics_still_scrape_when_database_unreachable(
 
 async def test_metrics_label_unknown_methods_other_so_clients_cannot_mint_series(api: Api) -> None:
     for method in ("BREW", "X-PROBE-1", "X-PROBE-2"):
-        await api.client.open("/v1/classes/", method=method, headers=api.headers())
+        await api.client.open("/v1/classes/", method=method, headers=api.headers(), json={})
 
     response = await api.client.get("/metrics")
 
