@@ -18,6 +18,7 @@ from class_management_service.api.json_provider import OrjsonProvider
 from class_management_service.api.openapi import ClassManagementOpenAPIProvider
 from class_management_service.api.request_hooks import install_request_hooks
 from class_management_service.api.student_routes import student_bp
+from class_management_service.api.url_converters import ClassIdConverter
 from class_management_service.config import Settings
 from class_management_service.di import providers_for
 from class_management_service.implementations.database import create_engine
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
         await engine.dispose()
 
     install_request_hooks(app, metrics)
+    app.url_map.converters["class_id"] = ClassIdConverter
     for blueprint in (health_bp, class_bp, student_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)

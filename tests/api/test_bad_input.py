@@ -403,6 +403,8 @@ async def test_bad_request_is_rejected_with_envelope_and_nothing_written_when_in
         pytest.param("PATCH", CLASS, {"GET", "PUT", "DELETE"}, id="patch-class"),
         pytest.param("POST", CLASS, {"GET", "PUT", "DELETE"}, id="post-class"),
         pytest.param("DELETE", CLASSES, {"GET", "POST"}, id="delete-classes"),
+        pytest.param("PUT", STUDENTS, {"GET", "POST"}, id="put-students"),
+        pytest.param("DELETE", STUDENTS, {"GET", "POST"}, id="delete-students"),
         pytest.param("PATCH", STUDENT, {"GET", "PUT", "DELETE"}, id="patch-student"),
         pytest.param("POST", CLASS + "/roster", {"GET"}, id="post-roster"),
         pytest.param("POST", "/healthz", {"GET"}, id="post-healthz"),

@@ -52,7 +52,7 @@ async def list_classes(query: ListQuery, service: FromDishka[ClassService]) -> R
     return json_reply(presenters.class_list_body(page), 200)
 
 
-@class_bp.get("/<class_id>")
+@class_bp.get("/<class_id:class_id>")
 @document_response(ClassModel, 200)
 @document_response(ErrorModel, 404)
 @inject
@@ -61,7 +61,7 @@ async def get_class(class_id: str, service: FromDishka[ClassService]) -> Respons
     return json_reply(presenters.class_body(found), 200)
 
 
-@class_bp.put("/<class_id>")
+@class_bp.put("/<class_id:class_id>")
 @json_body(UpdateClassRequest)
 @document_response(ClassModel, 200)
 @document_response(ErrorModel, 404)
@@ -76,7 +76,7 @@ async def update_class(
     return json_reply(presenters.class_body(updated), 200)
 
 
-@class_bp.delete("/<class_id>")
+@class_bp.delete("/<class_id:class_id>")
 @document_response(MessageModel, 200)
 @document_response(ErrorModel, 404)
 @inject
@@ -85,7 +85,7 @@ async def delete_class(class_id: str, service: FromDishka[ClassService]) -> Resp
     return json_reply({"message": "Class deleted successfully"})
 
 
-@class_bp.get("/<class_id>/roster")
+@class_bp.get("/<class_id:class_id>/roster")
 @document_response(RosterModel, 200)
 @document_response(ErrorModel, 401)
 @inject

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import time
 
 import structlog
@@ -17,6 +19,7 @@ from class_management_service.protocols import ObservabilityProtocol
 
 log = structlog.get_logger("class_management_service.access")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_CONVERTER = re.compile(r"<[^:<>]+:([^:<>]+)>")
 
 
 async def _begin_request() -> Response | None:
@@ -37,7 +40,13 @@ def _may_have_body() -> bool:
 
 def _route_template() -> str:
     rule = request.url_rule
-    return rule.rule if rule is not None else "<unmatched>"
+    return _without_converters(rule.rule) if rule is not None else "<unmatched>"
+
+
+@functools.cache  # one entry per route
+def _without_converters(rule: str) -> str:
+    """``/v1/classes/<class_id:class_id>`` as ``/v1/classes/<class_id>``: labels name parameters only."""
+    return _CONVERTER.sub(r"<\1>", rule)
 
 
 def install_request_hooks(app: Quart, observability: ObservabilityProtocol) -> None:
