@@ -129,7 +129,6 @@ async def machine_info(database_url: str) -> dict[str, object]:
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         postgres_version = await connection.fetchval("SHOW server_version")
-        durability = {name: await connection.fetchval(f"SHOW {name}") for name in PRODUCTION_DURABILITY}
     finally:
         await connection.close()
     return {
@@ -139,7 +138,6 @@ async def machine_info(database_url: str) -> dict[str, object]:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "postgres": postgres_version,
-        "postgres_durability": durability,
         "wrk": _tool_version(["wrk", "--version"]),
         "git_commit": _git("rev-parse", "--short", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),

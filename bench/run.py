@@ -140,12 +140,12 @@ async def run(options: Options) -> dict[str, Any]:
         await vegeta_path()
     services = read_services_env()
     started = time.time()
-    async with production_durability(services):
+    async with production_durability(services) as durability:
         machine, db_ceiling, main, scaled = await _measure_service(options, services)
         drain = await _relay_drain(options, services)
     return assemble(
         options,
-        machine=machine,
+        machine={**machine, "postgres_durability": durability},
         db_ceiling=db_ceiling,
         main=main,
         scaled=scaled,
