@@ -172,12 +172,12 @@ class SqlRepositoryProvider(Provider):
     outbox_stats = provide(SqlAlchemyOutboxStats, provides=OutboxStatsProtocol)
 
     @provide
-    async def doorbell(self, engine: AsyncEngine) -> AsyncIterator[OutboxDoorbell | None]:
+    async def doorbell(self, engine: AsyncEngine, settings: Settings) -> AsyncIterator[OutboxDoorbell | None]:
         """PostgreSQL only: SQLite has no NOTIFY, its relay polls."""
         if not is_asyncpg_engine(engine):
             yield None
             return
-        doorbell = OutboxDoorbell(engine)
+        doorbell = OutboxDoorbell(engine, settings.outbox_doorbell_interval_s)
         yield doorbell
         await doorbell.close()
 

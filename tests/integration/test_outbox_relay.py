@@ -121,7 +121,7 @@ async def test_relay_is_woken_by_the_writers_doorbell_not_by_polling(
     clean_pg: AsyncEngine, postgres_url: str, services_env: dict[str, str], kafka_tail: KafkaTail
 ) -> None:
     settings = relay_settings(postgres_url, services_env, relay_poll_interval_s=60.0)
-    doorbell = OutboxDoorbell(clean_pg)  # another process's, as far as the relay can tell
+    doorbell = OutboxDoorbell(clean_pg, interval_s=0.005)  # another process's, as far as the relay can tell
     try:
         async with running_relay(settings, clean_pg):
             await insert_rows(clean_pg, [envelope_row()])

@@ -11,8 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from class_management_service.implementations.pg_connection import pg_connection
 
 NOTIFY_CHANNEL = "cms_outbox"  # the relay leader LISTENs on it (relay_leadership)
-RING_INTERVAL_S = 0.005
-"""At most one NOTIFY per process per interval: rings in between fold into the next one."""
 
 log = structlog.get_logger(__name__)
 
@@ -26,13 +24,14 @@ class OutboxDoorbell:
     one (measured: 29 of 30 connections waiting on that lock; POST class 1,137 -> 1,619 req/s
     without it). Here a write's transaction carries no NOTIFY. After it commits, the repository
     calls ``ring()``, which only sets a flag; one background task sends ``pg_notify`` on a pooled
-    connection when the flag is set, then waits ``RING_INTERVAL_S`` before it may send again.
+    connection when the flag is set, then waits ``interval_s`` before it may send again: the
+    rings in between fold into the next NOTIFY (``OUTBOX_DOORBELL_INTERVAL_S``).
 
     Best effort by design: a NOTIFY that fails (database down) or is never sent (process
     stopping) delays delivery only until the relay's next poll; it never loses an event.
     """
 
-    def __init__(self, engine: AsyncEngine, interval_s: float = RING_INTERVAL_S) -> None:
+    def __init__(self, engine: AsyncEngine, interval_s: float) -> None:
         self._engine = engine
         self._interval_s = interval_s
         self._rung = asyncio.Event()
