@@ -143,6 +143,18 @@ def profile_section(scenarios: dict[str, Result], top: int = 8) -> str:
     return "\n".join(lines)
 
 
+def core_contention_line(contention: Result) -> str:
+    """How much more CPU the same Python work costs while the other core is busy (this machine)."""
+    if "slowdown" not in contention:
+        return f"Core contention: {contention.get('status')}"
+    return (
+        f"Core contention: the same Python work took {contention['alone_cpu_s']} s of CPU alone and "
+        f"{contention['beside_busy_core_cpu_s']} s beside a busy core ({contention['slowdown']} times); "
+        "CPU ms/request of the write scenarios, with PostgreSQL and the relay on the other core, "
+        "carry part of that factor"
+    )
+
+
 def render(results: Result) -> str:
     """The whole report as Markdown: main table, database ceiling, scaling, relay, targets."""
     settings, db = results["settings"], results["db_ceiling"]
@@ -154,6 +166,9 @@ def render(results: Result) -> str:
     )
     table = scenario_table(results["ceiling"], results["scenarios"])
     parts = [title, table, database, f"Peak RSS (VmHWM) MB: {results['rss_mb']}"]
+    contention = results.get("machine", {}).get("core_contention")
+    if contention:
+        parts.append(core_contention_line(contention))
     if "scaling" in results:
         single = {"ceiling": results["ceiling"], **results["scenarios"]}
         parts += [

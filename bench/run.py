@@ -17,6 +17,7 @@ from typing import Any
 
 from bench import report
 from bench.closed_loop import LoadSettings, wrk_path
+from bench.core_contention import measure_core_contention
 from bench.db_ceiling import measure_db_ceiling
 from bench.environment import (
     CACHE_DIR,
@@ -118,6 +119,8 @@ async def _measure_service(
     # would otherwise leave dead index entries and autovacuum work under the service's POSTs.
     async with fresh_database(services, "dbceiling", keep=options.keep_db) as url:
         machine = await machine_info(url)
+        print("core contention: Python work alone and beside a busy core …", flush=True)
+        machine["core_contention"] = await asyncio.to_thread(measure_core_contention)
         print(f"database ceiling: raw asyncpg, {options.connections} clients …", flush=True)
         db_ceiling = await measure_db_ceiling(asyncpg_dsn(url), options.connections, options.duration_s)
     async with fresh_database(services, "main", keep=options.keep_db) as url:
