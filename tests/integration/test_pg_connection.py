@@ -31,7 +31,6 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
-from class_management_service.implementations import pg_student_statements as student_statements
 from class_management_service.implementations.database import create_engine
 from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
 from class_management_service.implementations.pg_connection import pg_connection
@@ -117,25 +116,6 @@ async def test_each_call_makes_its_documented_round_trips_and_returning_the_conn
     finally:
         driver.remove_query_logger(log)
     assert not driver.is_in_transaction()
-
-
-async def test_a_statement_is_planned_once_per_connection_not_on_every_call(
-    one_connection: AsyncEngine,
-) -> None:
-    # In PostgreSQL's default mode the student create was planned afresh for its first five
-    # calls here, and for every call once the classes table held tens of thousands of rows.
-    students, owner = AsyncpgStudentRepository(one_connection), unique_user()
-    actor = Actor(owner, uuid.uuid4())
-    for _ in range(8):
-        new = NewStudent(uuid.uuid4(), "A", "B", "A B", unique_email(), (), owner, _now())
-        await students.create(new, lambda student: [eb.student_created(student, actor)])
-    async with pg_connection(one_connection) as connection:
-        plans = await connection.fetchrow(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
-            student_statements.CREATE,
-        )
-    assert plans is not None
-    assert (plans["generic_plans"], plans["custom_plans"]) == (8, 0)
 
 
 async def test_a_refused_write_rolls_its_transaction_back_and_leaves_the_connection_clean(

@@ -34,26 +34,13 @@ _UNREACHABLE = (
 # SQLSTATE classes meaning "not now": connection exception, insufficient resources, shutdown.
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
 
-# Every statement is prepared once per connection and then planned once, not on each call.
-# In its default mode PostgreSQL compares a statement's generic plan with the custom plans it
-# made for the first five calls and keeps re-planning while those look cheaper. For the
-# student create (a CTE over the class ids, usually none) they do once the classes table is
-# large, so every create paid ~0.25 ms of planning: with 70,000 classes and 30 raw asyncpg
-# clients, 0.38 -> 0.14 ms of PostgreSQL CPU per create; in the bench (after POST class made
-# ~20,000 classes), POST student 760-820 -> 930-950 req/s. The statements are written to be
-# safe on a generic plan (lookups by key, the unique index deciding duplicates, see
-# pg_student_statements), and PostgreSQL re-plans them when ANALYZE changes the statistics.
-_ASYNCPG_SERVER_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
-
 
 def create_engine(settings: Settings) -> AsyncEngine:
     """Build the engine; opens no connection until first use."""
     url = settings.database_url
     if not settings.is_sqlite:
-        is_asyncpg = make_url(url).get_driver_name() == "asyncpg"
         engine = create_async_engine(
             url,
-            connect_args={"server_settings": _ASYNCPG_SERVER_SETTINGS} if is_asyncpg else {},
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
             pool_timeout=settings.database_pool_timeout_s,
