@@ -118,6 +118,42 @@ async def test_each_call_makes_its_documented_round_trips_and_returning_the_conn
     assert not driver.is_in_transaction()
 
 
+@pytest.fixture
+async def many_classes(one_connection: AsyncEngine) -> AsyncIterator[None]:
+    """100,000 classes of another teacher, analysed: the size at which plans start to differ."""
+    owner = unique_user()
+    async with pg_connection(one_connection) as connection:
+        await connection.execute(
+            "INSERT INTO classes (id, name, course_id, created_by_user_id, created_at, updated_at) "
+            "SELECT gen_random_uuid(), 'C', (SELECT id FROM courses WHERE course_code = 'ENG5'), $1, "
+            "now(), now() FROM generate_series(1, 100000)",
+            owner,
+        )
+        await connection.execute("ANALYZE classes")
+    yield
+    async with pg_connection(one_connection) as connection:
+        await connection.execute("DELETE FROM classes WHERE created_by_user_id = $1", owner)
+
+
+async def test_creating_students_in_no_class_settles_on_one_plan_however_many_classes_exist(
+    one_connection: AsyncEngine, many_classes: None
+) -> None:
+    # PostgreSQL plans a prepared statement's first five calls for their values, then keeps one
+    # generic plan unless those custom plans looked cheaper. A create that reads the classes
+    # table (as the enrolled create must) was planned afresh on every call at this size.
+    students, owner = AsyncpgStudentRepository(one_connection), unique_user()
+    actor = Actor(owner, uuid.uuid4())
+    for _ in range(8):
+        new = NewStudent(uuid.uuid4(), "A", "B", "A B", unique_email(), (), owner, _now())
+        await students.create(new, lambda student: [eb.student_created(student, actor)])
+    async with pg_connection(one_connection) as connection:
+        plans = await connection.fetch(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE '%INTO students%' AND statement NOT LIKE '%pg_prepared_statements%'"
+        )
+    assert [(row["generic_plans"], row["custom_plans"]) for row in plans] == [(3, 5)]
+
+
 async def test_a_refused_write_rolls_its_transaction_back_and_leaves_the_connection_clean(
     one_connection: AsyncEngine,
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,13 +77,12 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
             at,
             at,
         )
-        arguments = (
-            *(new.id, new.first_name, new.last_name, new.legal_full_name, new.email, new.owner, at),
-            *(class_ids, membership_times(at, len(class_ids))),
-            *outbox_arguments(events(student)),
-        )
+        row = (new.id, new.first_name, new.last_name, new.legal_full_name, new.email, new.owner, at)
+        outbox = outbox_arguments(events(student))
         async with pg_connection(self._engine) as connection:
-            missing_class_ids, is_email_taken = await connection.fetchrow(sql.CREATE, *arguments)
+            missing_class_ids, is_email_taken = await _insert_student(
+                connection, row, (class_ids, membership_times(at, len(class_ids))), outbox
+            )
         if missing_class_ids:
             raise ClassNotFoundError(missing_class_ids)
         if is_email_taken:
@@ -147,6 +146,26 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
     def _wake_relay(self) -> None:
         if self._doorbell is not None:
             self._doorbell.ring()
+
+
+async def _insert_student(
+    connection: asyncpg.Connection,
+    row: tuple[object, ...],
+    enrolment: tuple[tuple[UUID, ...], list[datetime]],
+    outbox: tuple[list[object], ...],
+) -> tuple[Sequence[UUID], bool]:
+    """One round trip: (the classes that are not the teacher's, whether the email was taken).
+
+    A student in no class takes the statement that never reads the classes table, the one
+    PostgreSQL keeps a single plan for (see ``pg_student_statements.CREATE``).
+    """
+    class_ids, _joined_at = enrolment
+    if not class_ids:
+        return (), await connection.fetchval(sql.CREATE, *row, *outbox)
+    missing_class_ids, is_email_taken = await connection.fetchrow(
+        sql.CREATE_ENROLLED, *row, *enrolment, *outbox
+    )
+    return missing_class_ids, is_email_taken
 
 
 async def _update_row(
