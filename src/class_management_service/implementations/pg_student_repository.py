@@ -117,7 +117,7 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         at, adding = utc(changes.at), unique_ids(changes.add_class_ids)
         async with pg_connection(self._engine) as connection, _unique_email(), connection.transaction():
             row = await _update_row(connection, owner, student_id, changes, at)
-            joined, joined_at, missing = await connection.fetchrow(sql.MEMBERSHIPS, student_id, adding, owner)
+            joined, joined_at, missing = await _memberships(connection, owner, student_id, adding)
             if missing:
                 raise ClassNotFoundError(missing)
             change = _MembershipChange.of(
@@ -166,6 +166,17 @@ async def _insert_student(
         sql.CREATE_ENROLLED, *row, *enrolment, *outbox
     )
     return missing_class_ids, is_email_taken
+
+
+async def _memberships(
+    connection: asyncpg.Connection, owner: str, student_id: UUID, adding: tuple[UUID, ...]
+) -> tuple[list[UUID], list[datetime], Sequence[UUID]]:
+    """The student's classes and since when, and which of ``adding`` are not the teacher's."""
+    if not adding:
+        joined, joined_at = await connection.fetchrow(sql.JOINED, student_id)
+        return joined, joined_at, ()
+    joined, joined_at, missing = await connection.fetchrow(sql.MEMBERSHIPS, student_id, adding, owner)
+    return joined, joined_at, missing
 
 
 async def _update_row(

@@ -84,6 +84,17 @@ UPDATE students s SET
 WHERE s.id = $1 AND s.created_by_user_id = $2
 RETURNING {STUDENT_COLUMNS}"""
 
+# After the row lock: the student $1's memberships (class, since when; read order), for an update
+# that joins no class. Like CREATE, a statement that never reads the classes table, so it keeps
+# one plan (MEMBERSHIPS, which must read it, is planned on every call once classes are many).
+JOINED = """
+WITH joined AS (
+    SELECT class_id, created_at FROM class_student_association WHERE student_id = $1
+)
+SELECT
+    ARRAY(SELECT class_id FROM joined ORDER BY created_at, class_id) AS class_ids,
+    ARRAY(SELECT created_at FROM joined ORDER BY created_at, class_id) AS joined_at"""
+
 # After the row lock: the student $1's memberships (class, since when; read order), and which of
 # the classes $2 to add are neither joined already nor the teacher $3's, in request order. Share
 # locks the classes to add, so none is deleted before the new memberships commit.
