@@ -120,7 +120,7 @@ async def test_each_call_makes_its_documented_round_trips_and_returning_the_conn
 
 @pytest.fixture
 async def many_classes(one_connection: AsyncEngine) -> AsyncIterator[None]:
-    """100,000 classes of another teacher, analysed: the size at which plans start to differ."""
+    """100,000 classes of another teacher, analysed: a size at which PostgreSQL's plan choices differ."""
     owner = unique_user()
     async with pg_connection(one_connection) as connection:
         await connection.execute(

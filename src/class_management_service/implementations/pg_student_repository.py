@@ -80,9 +80,13 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         row = (new.id, new.first_name, new.last_name, new.legal_full_name, new.email, new.owner, at)
         outbox = outbox_arguments(events(student))
         async with pg_connection(self._engine) as connection:
-            missing_class_ids, is_email_taken = await _insert_student(
-                connection, row, (class_ids, membership_times(at, len(class_ids))), outbox
-            )
+            if class_ids:
+                enrolment = (class_ids, membership_times(at, len(class_ids)))
+                missing_class_ids, is_email_taken = await connection.fetchrow(
+                    sql.CREATE_ENROLLED, *row, *enrolment, *outbox
+                )
+            else:  # the statement that never reads the classes table: planned once, not per call
+                missing_class_ids, is_email_taken = (), await connection.fetchval(sql.CREATE, *row, *outbox)
         if missing_class_ids:
             raise ClassNotFoundError(missing_class_ids)
         if is_email_taken:
@@ -146,26 +150,6 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
     def _wake_relay(self) -> None:
         if self._doorbell is not None:
             self._doorbell.ring()
-
-
-async def _insert_student(
-    connection: asyncpg.Connection,
-    row: tuple[object, ...],
-    enrolment: tuple[tuple[UUID, ...], list[datetime]],
-    outbox: tuple[list[object], ...],
-) -> tuple[Sequence[UUID], bool]:
-    """One round trip: (the classes that are not the teacher's, whether the email was taken).
-
-    A student in no class takes the statement that never reads the classes table, the one
-    PostgreSQL keeps a single plan for (see ``pg_student_statements.CREATE``).
-    """
-    class_ids, _joined_at = enrolment
-    if not class_ids:
-        return (), await connection.fetchval(sql.CREATE, *row, *outbox)
-    missing_class_ids, is_email_taken = await connection.fetchrow(
-        sql.CREATE_ENROLLED, *row, *enrolment, *outbox
-    )
-    return missing_class_ids, is_email_taken
 
 
 async def _memberships(
