@@ -26,6 +26,7 @@ from class_management_service.implementations.outbox_relay import OutboxRelay, R
 from class_management_service.implementations.outbox_store import SqlAlchemyOutboxStore
 from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
 from class_management_service.implementations.pg_connection import is_asyncpg_engine
+from class_management_service.implementations.pg_outbox_store import AsyncpgOutboxStore
 from class_management_service.implementations.pg_student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
 from class_management_service.implementations.redis_notifier import (
@@ -139,7 +140,8 @@ class EventDeliveryProvider(Provider):
         metrics: RelayMetricsProtocol,
         settings: Settings,
     ) -> AsyncIterator[OutboxRelay]:
-        ports = RelayPorts(SqlAlchemyOutboxStore(engine), publisher, notifier, leadership, metrics)
+        store = AsyncpgOutboxStore(engine) if is_asyncpg_engine(engine) else SqlAlchemyOutboxStore(engine)
+        ports = RelayPorts(store, publisher, notifier, leadership, metrics)
         relay = OutboxRelay(ports, settings)
         yield relay
         await relay.stop()
