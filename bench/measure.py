@@ -64,7 +64,7 @@ async def _settle(context: RunContext, scenario: Scenario) -> float | None:
 async def _start_probe(context: RunContext, scenario: Scenario) -> CommitToAckProbe | None:
     if not (context.kafka_bootstrap and scenario.topic):
         return None
-    probe = CommitToAckProbe(context.kafka_bootstrap, scenario.topic)
+    probe = CommitToAckProbe(context.kafka_bootstrap, scenario.topic, context.dsn)
     return probe if await probe.start() else None
 
 
