@@ -19,6 +19,7 @@ from class_management_service.implementations.migrations import upgrade_to_head
 from class_management_service.implementations.outbox_relay import OutboxRelay
 from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
 from class_management_service.logging_config import configure_logging
+from class_management_service.startup_objects import freeze_startup_objects
 
 
 def _serve(settings: Settings, workers: int, server: str) -> None:
@@ -78,6 +79,7 @@ async def _relay(settings: Settings) -> None:
     try:
         relay = await container.get(OutboxRelay)
         relay.start()
+        freeze_startup_objects()
         await stop.wait()
         await relay.stop()
     finally:

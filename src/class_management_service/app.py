@@ -25,6 +25,7 @@ from class_management_service.implementations.database import create_engine
 from class_management_service.implementations.outbox_relay import OutboxRelay
 from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
 from class_management_service.logging_config import configure_logging
+from class_management_service.startup_objects import freeze_startup_objects, thaw_startup_objects
 
 
 class HuleEduApp(Quart):
@@ -108,12 +109,17 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
             # Builds the publisher without connecting: Kafka down at start-up is retried, not fatal.
             (await container.get(OutboxRelay)).start()
 
+    @app.before_serving
+    async def _freeze_startup_objects() -> None:
+        freeze_startup_objects()  # after the relay's hook: its objects are frozen too
+
     @app.after_serving
     async def _stop() -> None:
         # quart-dishka closes request scopes only; the APP container and the engine are ours.
         # Closing the container first stops (drains) the relay, then closes Kafka and Redis.
         await container.close()
         await engine.dispose()
+        thaw_startup_objects()
 
     install_request_hooks(app, metrics)
     app.url_map.converters["class_id"] = ClassIdConverter
