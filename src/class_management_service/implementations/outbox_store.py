@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from class_management_service.implementations.sql_rows import AnyRow, utc
+from class_management_service.implementations.sql_rows import utc
 from class_management_service.models_db import event_outbox
 from class_management_service.protocols import OutboxRecord, OutboxStoreProtocol, RowFailure
 
@@ -70,7 +70,7 @@ class SqlAlchemyOutboxStore(OutboxStoreProtocol):
         )
         async with self._connection() as connection:
             rows = (await connection.execute(statement)).all()
-        return [_to_record(row) for row in rows]
+        return [to_outbox_record(row._mapping) for row in rows]
 
     async def mark_published(self, ids: Sequence[int]) -> None:
         statement = update(event_outbox).where(self._among(ids)).values(published_at=self._now())
@@ -144,15 +144,16 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _to_record(row: AnyRow) -> OutboxRecord:
+def to_outbox_record(row: Mapping[Any, Any]) -> OutboxRecord:
+    """A claimed row by column name: a SQLAlchemy row's ``_mapping`` or an asyncpg record."""
     return OutboxRecord(
-        id=row.id,
-        event_id=row.event_id,
-        topic=row.topic,
-        key=row.aggregate_id,
-        user_id=row.user_id,
-        correlation_id=row.correlation_id,
-        payload=row.payload,
-        occurred_at=utc(row.occurred_at),
-        attempts=row.attempts,
+        id=row["id"],
+        event_id=row["event_id"],
+        topic=row["topic"],
+        key=row["aggregate_id"],
+        user_id=row["user_id"],
+        correlation_id=row["correlation_id"],
+        payload=row["payload"],
+        occurred_at=utc(row["occurred_at"]),
+        attempts=row["attempts"],
     )

@@ -15,10 +15,12 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.implementations.outbox_store import MAX_ERROR_CHARS, PURGE_CHUNK
+from class_management_service.implementations.outbox_store import (
+    MAX_ERROR_CHARS,
+    PURGE_CHUNK,
+    to_outbox_record,
+)
 from class_management_service.implementations.pg_connection import pg_connection
-from class_management_service.implementations.pg_rows import Record
-from class_management_service.implementations.sql_rows import utc
 from class_management_service.protocols import OutboxRecord, OutboxStoreProtocol, RowFailure
 
 # Up to $1 unpublished rows in id order, leaving out the rows $2 (acknowledged, their marking
@@ -61,7 +63,7 @@ class AsyncpgOutboxStore(OutboxStoreProtocol):
     async def claim(self, limit: int, skip_ids: Sequence[int] = ()) -> Sequence[OutboxRecord]:
         async with pg_connection(self._engine) as connection:
             rows = await connection.fetch(_CLAIM, limit, list(skip_ids))
-        return [_to_record(row) for row in rows]
+        return [to_outbox_record(row) for row in rows]
 
     async def mark_published(self, ids: Sequence[int]) -> None:
         async with pg_connection(self._engine) as connection:
@@ -85,17 +87,3 @@ class AsyncpgOutboxStore(OutboxStoreProtocol):
             purged += deleted
             if deleted < PURGE_CHUNK:
                 return purged
-
-
-def _to_record(row: Record) -> OutboxRecord:
-    return OutboxRecord(
-        id=row["id"],
-        event_id=row["event_id"],
-        topic=row["topic"],
-        key=row["aggregate_id"],
-        user_id=row["user_id"],
-        correlation_id=row["correlation_id"],
-        payload=row["payload"],
-        occurred_at=utc(row["occurred_at"]),
-        attempts=row["attempts"],
-    )
