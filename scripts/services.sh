@@ -151,9 +151,16 @@ ensure_installed() {
 # ports
 # --------------------------------------------------------------------------
 default_base_port() {
-    local h
+    # Below the kernel's ephemeral port range (32768-60999 by default): a listening port inside it
+    # can be taken by the local end of an outgoing connection between the free-port check and the
+    # bind (seen once: the Kafka broker port was free when checked, and a second later the broker
+    # died with "Address already in use").
+    local h low slots
     h="$(printf '%s' "$REPO_ROOT" | cksum | awk '{print $1}')"
-    echo $((20000 + (h % 400) * 100))
+    low="$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+    slots=$(((low - 20000) / 100 - 1)) # each checkout takes base+32 .. base+93
+    [ "$slots" -ge 1 ] || slots=1
+    echo $((20000 + (h % slots) * 100))
 }
 
 load_ports() {
