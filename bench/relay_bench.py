@@ -26,9 +26,8 @@ def _percentile(values: list[float], fraction: float) -> float:
 def _event_of(value: bytes) -> tuple[uuid.UUID, float]:
     """The envelope's event id and its ``event_timestamp`` in epoch milliseconds."""
     envelope = json.loads(value)
-    return uuid.UUID(envelope["event_id"]), datetime.fromisoformat(
-        envelope["event_timestamp"]
-    ).timestamp() * 1000
+    stamped = datetime.fromisoformat(envelope["event_timestamp"])
+    return uuid.UUID(envelope["event_id"]), stamped.timestamp() * 1000
 
 
 # Milliseconds from each row's commit (its statement's start) to the relay's marking after the ack.
@@ -132,6 +131,8 @@ class CommitToAckProbe:
 
     async def _commit_to_ack_ms(self) -> list[float]:
         """The rows of the events seen; the last batch's marking may still be running, so wait for it."""
+        if not self._event_ids:
+            return []
         await asyncio.sleep(_MARKING_GRACE_S)
         connection = await asyncpg.connect(self._dsn)
         try:
