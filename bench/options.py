@@ -18,6 +18,7 @@ class Options:
     scenarios: tuple[Scenario, ...]
     workers: int
     scaling_workers: int
+    rounds: int
     duration_s: int
     warmup_s: int
     connections: int
@@ -59,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--scenarios", type=_scenario_list, default=SCENARIOS, help="comma-separated (default: all)")
     add("--duration", type=int, default=10, help="seconds of measured load per scenario (default 10)")
+    add(
+        "--rounds",
+        type=int,
+        default=3,
+        help="closed-loop runs of every scenario, interleaved; the median round is reported (default 3)",
+    )
     add("--warmup", type=int, default=2, help="seconds of unmeasured load before each scenario (default 2)")
     add("--workers", type=int, default=1, help="granian workers of the main run (default 1)")
     add("--scaling-workers", type=int, default=2, help="rerun the main scenarios with N workers (0: skip)")
@@ -85,7 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     add("--keep-db", action="store_true", help="keep the benchmark databases for inspection")
     add("--output", type=Path, default=None, help="results JSON (default bench/results/latest.json)")
     add("--profile", action="store_true", help="sample the worker with py-spy (needs py-spy installed)")
-    add("--quick", action="store_true", help="smoke run: 2 s per scenario, no scaling run, no relay drain")
+    add(
+        "--quick",
+        action="store_true",
+        help="smoke run: 2 s per scenario, one round, no scaling run, no relay drain",
+    )
     return parser
 
 
@@ -99,6 +110,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         scenarios=args.scenarios,
         workers=args.workers,
         scaling_workers=0 if quick else args.scaling_workers,
+        rounds=1 if quick else max(1, args.rounds),
         duration_s=duration,
         warmup_s=1 if quick else args.warmup,
         connections=args.connections,

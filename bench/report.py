@@ -78,12 +78,19 @@ def _open_loop_cell(open_loop: Result) -> str:
     return f"{cell} ({open_loop['errors']} errors)" if open_loop.get("errors") else cell
 
 
+def _rounds_cell(result: Result) -> str:
+    """Each round's req/s in the order measured: the spread the median was taken from."""
+    rounds = result.get("rounds") or []
+    return " / ".join(f"{round(r['rps']):,}" for r in rounds) if len(rounds) > 1 else "-"
+
+
 def _scenario_row(name: str, result: Result) -> str:
     open_loop = result.get("open_loop") or {}
     ack = result.get("commit_to_ack") or {}
     cells = [
         name,
         _fmt(result["rps"]),
+        _rounds_cell(result),
         _fmt(result["p50_ms"], 2),
         _fmt(result["p90_ms"], 2),
         _fmt(result["p99_ms"], 2),
@@ -101,9 +108,10 @@ def _scenario_row(name: str, result: Result) -> str:
 
 def scenario_table(ceiling: Result, scenarios: dict[str, Result]) -> str:
     head = (
-        "| scenario | req/s | p50 ms | p90 ms | p99 ms | errors | CPU ms/req | relay CPU ms/req | x ceiling "
-        "| open loop p50 / p99 ms | commit→ack p50 / p99 ms | cores svc / box | status |\n"
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+        "| scenario | req/s | req/s of each round | p50 ms | p90 ms | p99 ms | errors | CPU ms/req "
+        "| relay CPU ms/req | x ceiling | open loop p50 / p99 ms | commit→ack p50 / p99 ms "
+        "| cores svc / box | status |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
     )
     rows = [_scenario_row(name, result) for name, result in scenarios.items()]
     return "\n".join([head, _scenario_row("ceiling", ceiling | {"ratio_to_ceiling": 1.0}), *rows])
@@ -111,12 +119,16 @@ def scenario_table(ceiling: Result, scenarios: dict[str, Result]) -> str:
 
 def scaling_table(single: dict[str, Result], scaled: Result) -> str:
     workers = scaled["workers"]
-    head = f"| scenario | 1 w req/s | {workers} w req/s | speed-up | CPU ms/req ({workers} w) | status |"
-    rows = [head, "| --- | ---: | ---: | ---: | ---: | --- |"]
+    head = (
+        f"| scenario | 1 w req/s | {workers} w req/s | {workers} w req/s of each round | speed-up "
+        f"| CPU ms/req ({workers} w) | status |"
+    )
+    rows = [head, "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for name, result in scaled["scenarios"].items():
         before = single.get(name, {}).get("rps")
         rows.append(
-            f"| {name} | {_fmt(before)} | {_fmt(result['rps'])} | {_fmt(result.get('speedup'), 2)} "
+            f"| {name} | {_fmt(before)} | {_fmt(result['rps'])} | {_rounds_cell(result)} "
+            f"| {_fmt(result.get('speedup'), 2)} "
             f"| {_fmt(result['cpu_ms_per_req'], 3)} | {result['status']} |"
         )
     return "\n".join(rows)
@@ -159,7 +171,11 @@ def render(results: Result) -> str:
     """The whole report as Markdown: main table, database ceiling, scaling, relay, targets."""
     settings, db = results["settings"], results["db_ceiling"]
     connections, duration = settings["connections"], settings["duration_s"]
-    title = f"## {results['workers']} worker(s), {connections} connections, {duration} s per scenario"
+    rounds = settings.get("rounds", 1)
+    title = (
+        f"## {results['workers']} worker(s), {connections} connections, {duration} s per scenario, "
+        f"median of {rounds} round(s)"
+    )
     database = (
         f"Database ceiling (raw asyncpg, {db['concurrency']} clients): {db['inserts_per_s']:,} inserts/s "
         f"(p50 {db['p50_ms']} ms, p99 {db['p99_ms']} ms)"

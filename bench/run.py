@@ -8,6 +8,7 @@ production worker count → relay backlog drain on its own fresh database → ta
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import sys
@@ -33,6 +34,7 @@ from bench.measure import RunContext, measure
 from bench.open_loop import vegeta_path
 from bench.options import Options, parse_options
 from bench.relay_drain import drain_backlog
+from bench.rounds import median_round
 from bench.sampling_profile import py_spy_path
 from bench.scenarios import CEILING, Scenario
 from bench.seed import SeededData, seed
@@ -89,10 +91,16 @@ async def _serve_and_measure(
             tag=tag,
             is_profiled=options.is_profiled,
         )
-        results = {}
-        for scenario in (CEILING, *scenarios):
-            print(f"[{workers} worker(s)] {scenario.name} …", flush=True)
-            results[scenario.name] = await measure(context, scenario)
+        measured: dict[str, list[dict[str, object]]] = {}
+        for number in range(1, options.rounds + 1):
+            for scenario in (CEILING, *scenarios):
+                print(f"[{workers} worker(s), round {number}/{options.rounds}] {scenario.name} …", flush=True)
+                # The fixed-rate run needs no repeat: its latency is far from saturation's noise.
+                # Each round's own tag: its unique emails and names must not repeat an earlier round's.
+                in_round = dataclasses.replace(context, tag=f"{tag}r{number}")
+                result = await measure(in_round, scenario, with_open_loop=number == options.rounds)
+                measured.setdefault(scenario.name, []).append(result)
+        results = {name: median_round(rounds) for name, rounds in measured.items()}
         rss = service.rss_mb()
     finally:
         service.stop()

@@ -41,6 +41,7 @@ def _relay_summary(drain: dict[str, object], scenarios: dict[str, dict[str, Any]
 def _settings(options: Options, main: ServerRun, elapsed_s: float) -> dict[str, object]:
     """How the run was made: enough to repeat it, including the exact server command."""
     return {
+        "rounds": options.rounds,
         "duration_s": options.duration_s,
         "warmup_s": options.warmup_s,
         "connections": options.connections,
