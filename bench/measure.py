@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bench import sampling_profile
 from bench.closed_loop import LoadSettings, WrkResult, run_wrk
+from bench.core_contention import python_speed_probe
 from bench.open_loop import run_open_loop
 from bench.outbox import wait_drained
 from bench.relay_bench import CommitToAckProbe
@@ -111,6 +112,7 @@ async def measure(
     # Earlier scenarios leave dirty pages (PostgreSQL, Kafka, logs); flushing them now keeps their
     # writeback (measured at up to half a core of kernel time) out of this scenario's numbers.
     await asyncio.to_thread(os.sync)
+    summary["machine_probe_cpu_s"] = await asyncio.to_thread(python_speed_probe)
     relay_before = context.service.relay_cpu_seconds()
     summary |= await _timed_run(context, scenario)
     summary["outbox_settle_s"] = await _settle(context, scenario)

@@ -84,6 +84,12 @@ def _rounds_cell(result: Result) -> str:
     return " / ".join(f"{round(r['rps']):,}" for r in rounds) if len(rounds) > 1 else "-"
 
 
+def _probes_cell(result: Result) -> str:
+    """Each round's machine probe (CPU s of fixed Python work, taken just before the timed run)."""
+    rounds = result.get("rounds") or [result]
+    return " / ".join(_fmt(r.get("machine_probe_cpu_s"), 2) for r in rounds)
+
+
 def _scenario_row(name: str, result: Result) -> str:
     open_loop = result.get("open_loop") or {}
     ack = result.get("commit_to_ack") or {}
@@ -91,6 +97,7 @@ def _scenario_row(name: str, result: Result) -> str:
         name,
         _fmt(result["rps"]),
         _rounds_cell(result),
+        _probes_cell(result),
         _fmt(result["p50_ms"], 2),
         _fmt(result["p90_ms"], 2),
         _fmt(result["p99_ms"], 2),
@@ -106,13 +113,29 @@ def _scenario_row(name: str, result: Result) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+_SCENARIO_COLUMNS = (
+    "scenario",
+    "req/s",
+    "req/s of each round",
+    "machine probe s",
+    "p50 ms",
+    "p90 ms",
+    "p99 ms",
+    "errors",
+    "CPU ms/req",
+    "relay CPU ms/req",
+    "x ceiling",
+    "open loop p50 / p99 ms",
+    "commit→ack p50 / p99 ms",
+    "cores svc / box",
+    "status",
+)
+
+
 def scenario_table(ceiling: Result, scenarios: dict[str, Result]) -> str:
-    head = (
-        "| scenario | req/s | req/s of each round | p50 ms | p90 ms | p99 ms | errors | CPU ms/req "
-        "| relay CPU ms/req | x ceiling | open loop p50 / p99 ms | commit→ack p50 / p99 ms "
-        "| cores svc / box | status |\n"
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-    )
+    # Left-aligned names and statuses, right-aligned figures.
+    rule = ["---", *["---:"] * (len(_SCENARIO_COLUMNS) - 2), "---"]
+    head = "| " + " | ".join(_SCENARIO_COLUMNS) + " |\n| " + " | ".join(rule) + " |"
     rows = [_scenario_row(name, result) for name, result in scenarios.items()]
     return "\n".join([head, _scenario_row("ceiling", ceiling | {"ratio_to_ceiling": 1.0}), *rows])
 

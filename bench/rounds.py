@@ -15,7 +15,7 @@ from typing import Any
 Result = dict[str, Any]
 
 # What each round contributes to the ``rounds`` list of the reported result.
-ROUND_FIELDS = ("rps", "cpu_ms_per_req", "p99_ms", "errors", "status")
+ROUND_FIELDS = ("rps", "cpu_ms_per_req", "p99_ms", "errors", "status", "machine_probe_cpu_s")
 
 
 def median_round(rounds: list[Result]) -> Result:

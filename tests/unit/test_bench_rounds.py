@@ -10,7 +10,8 @@ from bench.rounds import median_round
 
 def _round(rps: float, cpu: float, errors: int = 0, **extra: Any) -> dict[str, Any]:
     status = "OK" if errors == 0 else "FAILED"
-    return {"rps": rps, "cpu_ms_per_req": cpu, "p99_ms": 10.0, "errors": errors, "status": status} | extra
+    measured = {"rps": rps, "cpu_ms_per_req": cpu, "p99_ms": 10.0, "errors": errors, "status": status}
+    return measured | {"machine_probe_cpu_s": 0.3} | extra
 
 
 def test_reports_the_median_round_whole_not_a_mix_of_rounds() -> None:
