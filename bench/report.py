@@ -163,8 +163,14 @@ def add_speedups(single: dict[str, Result], scaled: dict[str, Result]) -> None:
         result["speedup"] = round(result["rps"] / before, 2) if before else None
 
 
+def _measured_cell(value: Any) -> str:
+    # Budgets in ms sit near 1: one decimal would print 0.823 as "0.8" next to a MISS of "≤ 0.8".
+    is_small = isinstance(value, float) and value < 10
+    return _fmt(value, 3 if is_small else 1)
+
+
 def targets_list(checks: list[Result]) -> str:
-    return "\n".join(f"- {c['target']}: {_fmt(c['measured'])} — **{c['status']}**" for c in checks)
+    return "\n".join(f"- {c['target']}: {_measured_cell(c['measured'])} — **{c['status']}**" for c in checks)
 
 
 def profile_section(scenarios: dict[str, Result], top: int = 8) -> str:
