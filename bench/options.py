@@ -44,6 +44,13 @@ def _scenario_list(value: str) -> tuple[Scenario, ...]:
     return tuple(SCENARIOS_BY_NAME[name] for name in names)
 
 
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("expected a whole number of at least 1")
+    return number
+
+
 def _env_pair(value: str) -> tuple[str, str]:
     key, sep, setting = value.partition("=")
     if not sep or not key:
@@ -62,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--duration", type=int, default=10, help="seconds of measured load per scenario (default 10)")
     add(
         "--rounds",
-        type=int,
+        type=_positive_int,
         default=3,
         help="closed-loop runs of every scenario, interleaved; the median round is reported (default 3)",
     )
@@ -110,7 +117,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         scenarios=args.scenarios,
         workers=args.workers,
         scaling_workers=0 if quick else args.scaling_workers,
-        rounds=1 if quick else max(1, args.rounds),
+        rounds=1 if quick else args.rounds,
         duration_s=duration,
         warmup_s=1 if quick else args.warmup,
         connections=args.connections,
