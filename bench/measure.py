@@ -99,10 +99,8 @@ async def _timed_run(context: RunContext, scenario: Scenario) -> dict[str, objec
     return summary
 
 
-async def measure(
-    context: RunContext, scenario: Scenario, *, with_open_loop: bool = True
-) -> dict[str, object]:
-    """Warm up, measure closed loop (with CPU and, for writes, commit→ack), then open loop if asked."""
+async def measure(context: RunContext, scenario: Scenario) -> dict[str, object]:
+    """Warm up, measure closed loop (with CPU and, for writes, commit→ack), then open loop."""
     base_url = context.service.base_url
     if context.warmup_s:
         warmup = LoadSettings(context.load.connections, context.load.threads, context.warmup_s)
@@ -117,7 +115,7 @@ async def measure(
     summary |= await _timed_run(context, scenario)
     summary["outbox_settle_s"] = await _settle(context, scenario)
     summary |= _relay_process_cpu(context, relay_before, summary)
-    if with_open_loop and context.open_loop_duration_s:
+    if context.open_loop_duration_s:
         summary["open_loop"] = await _open_loop_run(context, scenario)
         await _settle(context, scenario)
     return summary

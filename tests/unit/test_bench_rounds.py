@@ -40,17 +40,31 @@ def test_an_error_in_any_round_fails_the_scenario_and_counts_in_its_errors() -> 
     assert reported["rounds"][1]["status"] == "FAILED"
 
 
-def test_keeps_the_open_loop_run_of_whichever_round_made_it() -> None:
-    open_loop = {"rate": 300, "p50_ms": 2.0, "p99_ms": 9.0}
-    rounds = [_round(900.0, 1.1), _round(700.0, 1.4), _round(1200.0, 0.8, open_loop=open_loop)]
+def test_reports_the_open_loop_run_with_the_median_p99_whatever_round_made_it() -> None:
+    fast, usual, slow = ({"rate": 300, "p50_ms": p99 / 4, "p99_ms": p99} for p99 in (6.0, 9.0, 31.0))
+    rounds = [
+        _round(900.0, 1.1, open_loop=slow),
+        _round(700.0, 1.4, open_loop=usual),
+        _round(1200.0, 0.8, open_loop=fast),
+    ]
 
-    assert median_round(rounds)["open_loop"] == open_loop
+    reported = median_round(rounds)
+
+    assert reported["open_loop"] == usual  # from the round whose closed loop was not the median
+    assert [r["open_loop_p99_ms"] for r in reported["rounds"]] == [31.0, 9.0, 6.0]
+
+
+def test_a_round_without_an_open_loop_run_leaves_none_reported() -> None:
+    reported = median_round([_round(900.0, 1.1), _round(700.0, 1.4)])
+
+    assert "open_loop" not in reported
+    assert [r["open_loop_p99_ms"] for r in reported["rounds"]] == [None, None]
 
 
 def test_a_single_round_is_reported_as_measured() -> None:
     only = _round(900.0, 1.1)
 
-    assert median_round([only]) == only | {"rounds": [only]}
+    assert median_round([only]) == only | {"rounds": [only | {"open_loop_p99_ms": None}]}
 
 
 def test_refuses_a_scenario_without_rounds() -> None:
