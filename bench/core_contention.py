@@ -92,6 +92,7 @@ def python_speed_probe() -> float | None:
 
     Taken next to each timed run, so a run in a slow phase of the host (the same work costing
     0.29 s at one hour and 0.50 s at another on the issue-4 machine) can be told from slow code.
+    It is a snapshot: the host's phases can change within the seconds of the run that follows.
     """
     if not hasattr(os, "sched_setaffinity"):
         return None
