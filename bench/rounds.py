@@ -46,6 +46,10 @@ def _median(results: list[Result], key: str) -> Result:
 
 
 def _round_summary(result: Result) -> Result:
+    # The open-loop errors too: a round whose fixed-rate run timed out is not the median's.
+    open_loop = result.get("open_loop") or {}
     summary = {field: result.get(field) for field in ROUND_FIELDS}
-    summary["open_loop_p99_ms"] = (result.get("open_loop") or {}).get("p99_ms")
-    return summary
+    return summary | {
+        "open_loop_p99_ms": open_loop.get("p99_ms"),
+        "open_loop_errors": open_loop.get("errors"),
+    }

@@ -41,7 +41,10 @@ def test_an_error_in_any_round_fails_the_scenario_and_counts_in_its_errors() -> 
 
 
 def test_reports_the_open_loop_run_with_the_median_p99_whatever_round_made_it() -> None:
-    fast, usual, slow = ({"rate": 300, "p50_ms": p99 / 4, "p99_ms": p99} for p99 in (6.0, 9.0, 31.0))
+    fast, usual, slow = (
+        {"rate": 300, "p50_ms": p99 / 4, "p99_ms": p99, "errors": errors}
+        for p99, errors in ((6.0, 0), (9.0, 0), (31.0, 2))
+    )
     rounds = [
         _round(900.0, 1.1, open_loop=slow),
         _round(700.0, 1.4, open_loop=usual),
@@ -52,6 +55,7 @@ def test_reports_the_open_loop_run_with_the_median_p99_whatever_round_made_it() 
 
     assert reported["open_loop"] == usual  # from the round whose closed loop was not the median
     assert [r["open_loop_p99_ms"] for r in reported["rounds"]] == [31.0, 9.0, 6.0]
+    assert [r["open_loop_errors"] for r in reported["rounds"]] == [2, 0, 0]
 
 
 def test_a_round_without_an_open_loop_run_leaves_none_reported() -> None:
@@ -64,7 +68,8 @@ def test_a_round_without_an_open_loop_run_leaves_none_reported() -> None:
 def test_a_single_round_is_reported_as_measured() -> None:
     only = _round(900.0, 1.1)
 
-    assert median_round([only]) == only | {"rounds": [only | {"open_loop_p99_ms": None}]}
+    open_loop_figures = {"open_loop_p99_ms": None, "open_loop_errors": None}
+    assert median_round([only]) == only | {"rounds": [only | open_loop_figures]}
 
 
 def test_refuses_a_scenario_without_rounds() -> None:
