@@ -11,9 +11,7 @@ median of the rounds' open-loop runs likewise.
 
 from __future__ import annotations
 
-from typing import Any
-
-Result = dict[str, Any]
+from bench.report import Result
 
 # What each round contributes to the ``rounds`` list of the reported result.
 ROUND_FIELDS = ("rps", "cpu_ms_per_req", "p99_ms", "errors", "status", "machine_probe_cpu_s")
