@@ -8,6 +8,7 @@ import contextlib
 import functools
 import logging
 import sys
+from datetime import UTC, datetime
 from typing import BinaryIO
 
 import orjson
@@ -57,25 +58,34 @@ def _deferred_stdout(stdout_bytes: BinaryIO) -> DeferredFlushStream:
     return DeferredFlushStream(stdout_bytes)
 
 
+def add_utc_timestamp(
+    _logger: structlog.typing.WrappedLogger, _method: str, event_dict: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """``timestamp`` as a datetime, for orjson to write as ISO 8601 with a ``Z``.
+
+    The same text as ``TimeStamper(fmt="iso", utc=True)``, whose string formatting cost 3.6 µs
+    per line against 1 µs for this plus orjson's native datetime (measured in a loop; it was 2%
+    of a read's CPU in the worker).
+    """
+    event_dict["timestamp"] = datetime.now(UTC)
+    return event_dict
+
+
 def configure_logging(settings: Settings) -> None:
     level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
-    shared: list[structlog.typing.Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
-    ]
+    iso_timestamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
     processors: list[structlog.typing.Processor]
     factory: structlog.typing.WrappedLogger
     stdout_bytes = getattr(sys.stdout, "buffer", None)
     if settings.log_format == "json" and stdout_bytes is not None:
-        processors = [*shared, structlog.processors.JSONRenderer(serializer=orjson.dumps)]
+        render = structlog.processors.JSONRenderer(serializer=orjson.dumps, option=orjson.OPT_UTC_Z)
+        processors = [*_shared_processors(add_utc_timestamp), render]
         factory = structlog.BytesLoggerFactory(_deferred_stdout(stdout_bytes))  # type: ignore[arg-type]
     elif settings.log_format == "json":
-        processors = [*shared, structlog.processors.JSONRenderer()]
+        processors = [*_shared_processors(iso_timestamp), structlog.processors.JSONRenderer()]
         factory = structlog.PrintLoggerFactory(sys.stdout)
     else:
-        processors = [*shared, structlog.dev.ConsoleRenderer(colors=False)]
+        processors = [*_shared_processors(iso_timestamp), structlog.dev.ConsoleRenderer(colors=False)]
         factory = structlog.PrintLoggerFactory(sys.stdout)
     structlog.configure(
         processors=processors,
@@ -86,3 +96,12 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=max(level, logging.WARNING), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
     )
+
+
+def _shared_processors(timestamp: structlog.typing.Processor) -> list[structlog.typing.Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        timestamp,
+        structlog.processors.format_exc_info,
+    ]
