@@ -16,6 +16,7 @@ from class_management_service.api.error_handlers import register_error_handlers
 from class_management_service.api.health_routes import health_bp
 from class_management_service.api.json_provider import OrjsonProvider
 from class_management_service.api.openapi import ClassManagementOpenAPIProvider
+from class_management_service.api.request_class import MatchedRouteRequest
 from class_management_service.api.request_hooks import install_request_hooks
 from class_management_service.api.student_routes import student_bp
 from class_management_service.api.url_converters import ClassIdConverter
@@ -32,6 +33,7 @@ class HuleEduApp(Quart):
     """Quart whose ``container`` and ``database_engine`` are always set once ``create_app`` returns."""
 
     asgi_http_class = WholeBodyHTTPConnection
+    request_class = MatchedRouteRequest
     _container: AsyncContainer | None = None
     _database_engine: AsyncEngine | None = None
 
