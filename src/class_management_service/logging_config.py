@@ -58,7 +58,7 @@ def _deferred_stdout(stdout_bytes: BinaryIO) -> DeferredFlushStream:
     return DeferredFlushStream(stdout_bytes)
 
 
-def add_utc_timestamp(
+def _add_utc_timestamp(
     _logger: structlog.typing.WrappedLogger, _method: str, event_dict: structlog.typing.EventDict
 ) -> structlog.typing.EventDict:
     """``timestamp`` as a datetime, for orjson to write as ISO 8601 with a ``Z``.
@@ -79,7 +79,7 @@ def configure_logging(settings: Settings) -> None:
     stdout_bytes = getattr(sys.stdout, "buffer", None)
     if settings.log_format == "json" and stdout_bytes is not None:
         render = structlog.processors.JSONRenderer(serializer=orjson.dumps, option=orjson.OPT_UTC_Z)
-        processors = [*_shared_processors(add_utc_timestamp), render]
+        processors = [*_shared_processors(_add_utc_timestamp), render]
         factory = structlog.BytesLoggerFactory(_deferred_stdout(stdout_bytes))  # type: ignore[arg-type]
     elif settings.log_format == "json":
         processors = [*_shared_processors(iso_timestamp), structlog.processors.JSONRenderer()]

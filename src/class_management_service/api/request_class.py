@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from quart.helpers import _split_blueprint_path
 from quart.wrappers import Request
 
 
@@ -20,5 +19,4 @@ class MatchedRouteRequest(Request):
 
     @cached_property
     def blueprints(self) -> list[str]:
-        name = self.blueprint
-        return [] if name is None else _split_blueprint_path(name)
+        return super().blueprints
