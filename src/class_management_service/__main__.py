@@ -59,6 +59,11 @@ def _serve(settings: Settings, workers: int, server: str) -> None:
             "--workers",
             str(workers),
             "--no-ws",
+            # A worker that dies (OOM kill, a crash in a C extension) is replaced instead of the
+            # master shutting the whole server down; 0.5 s keeps a crash loop from spinning.
+            "--respawn-failed-workers",
+            "--respawn-interval",
+            "0.5",
             "--log-level",
             "info",  # startup and shutdown lines only; the app writes its own access log
             target,
