@@ -12,6 +12,7 @@ import uvloop
 from dishka import make_async_container
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from class_management_service import preloaded_granian
 from class_management_service.config import Settings
 from class_management_service.di import providers_for
 from class_management_service.implementations.database import create_engine
@@ -23,8 +24,10 @@ from class_management_service.startup_objects import freeze_startup_objects
 
 
 def _serve(settings: Settings, workers: int, server: str) -> None:
-    target = "class_management_service.app:create_app"
     if server == "hypercorn":
+        # hypercorn replaces only a worker that exited cleanly: one killed (OOM, SIGKILL) or
+        # crashed makes its master stop every worker and exit. Run it under a supervisor that
+        # restarts the whole server, or use granian (the default), which respawns the worker.
         bind = f"{settings.host}:{settings.port}"
         os.execvp(  # noqa: S606 - replaces this process with the server, no shell involved
             sys.executable,
@@ -38,37 +41,10 @@ def _serve(settings: Settings, workers: int, server: str) -> None:
                 "uvloop",
                 "--bind",
                 bind,
-                f"{target}()",
+                f"{preloaded_granian.APP_FACTORY}()",
             ],
         )
-    os.execvp(  # noqa: S606 - replaces this process with the server, no shell involved
-        sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "granian",
-            "--interface",
-            "asgi",  # granian's default (RSGI) would answer every Quart request with an empty 500
-            "--factory",
-            "--loop",
-            "uvloop",
-            "--host",
-            settings.host,
-            "--port",
-            str(settings.port),
-            "--workers",
-            str(workers),
-            "--no-ws",
-            # A worker that dies (OOM kill, a crash in a C extension) is replaced instead of the
-            # master shutting the whole server down; 0.5 s keeps a crash loop from spinning.
-            "--respawn-failed-workers",
-            "--respawn-interval",
-            "0.5",
-            "--log-level",
-            "info",  # startup and shutdown lines only; the app writes its own access log
-            target,
-        ],
-    )
+    preloaded_granian.serve(settings.host, settings.port, workers)
 
 
 async def _relay(settings: Settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -272,3 +274,28 @@ def envelope_row(
 async def insert_rows(engine: AsyncEngine, rows: list[dict[str, object]]) -> None:
     async with engine.begin() as connection:
         await connection.execute(event_outbox.insert(), rows)
+
+
+@pytest.fixture
+async def empty_postgres_url(services_env: dict[str, str]) -> AsyncIterator[str]:
+    """A new PostgreSQL database with no tables at all, dropped after the test.
+
+    For tests that run ``migrate`` themselves, and for processes that must not share the
+    session database (its relay advisory lock) with other tests.
+    """
+    admin_dsn = services_env["CMS_PG_ADMIN_URL"]
+    name = f"cms_empty_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(
+            f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
+            "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+        )
+    finally:
+        await admin.close()
+    yield f"{services_env['CLASS_MANAGEMENT_SERVICE_DATABASE_URL'].rsplit('/', 1)[0]}/{name}"
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
