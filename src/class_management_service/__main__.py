@@ -25,9 +25,9 @@ from class_management_service.startup_objects import freeze_startup_objects
 
 def _serve(settings: Settings, workers: int, server: str) -> None:
     if server == "hypercorn":
-        # hypercorn replaces only a worker that exited cleanly: one killed (OOM, SIGKILL) or
-        # crashed makes its master stop every worker and exit. Run it under a supervisor that
-        # restarts the whole server, or use granian (the default), which respawns the worker.
+        # hypercorn does not replace a worker that was killed (OOM, SIGKILL) or crashed: its
+        # master stops and exits with status 0, so only a supervisor that restarts on any exit
+        # (systemd Restart=always, not on-failure) brings it back. granian respawns the worker.
         bind = f"{settings.host}:{settings.port}"
         os.execvp(  # noqa: S606 - replaces this process with the server, no shell involved
             sys.executable,
