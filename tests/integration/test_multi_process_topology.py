@@ -21,10 +21,11 @@ from class_management_service.domain.events import (
     STUDENT_DELETED_TOPIC,
     STUDENT_UPDATED_TOPIC,
 )
+from class_management_service.implementations.migrations import upgrade_to_head
 from class_management_service.implementations.relay_leadership import ADVISORY_LOCK_KEY, asyncpg_dsn
 from tests.http_load import Client, Reply, Writers, create_student, rename_student
 from tests.integration.conftest import KafkaTail, header, wait_until
-from tests.processes import Command, command_env, free_port, run_to_end, running, wait_until_serving
+from tests.processes import Command, command_env, free_port, running, wait_until_serving
 
 BATCH_SIZE = 500  # the relay's default: what one killed leader can have sent but not marked
 TOPIC_OF = {"POST": STUDENT_CREATED_TOPIC, "PUT": STUDENT_UPDATED_TOPIC, "DELETE": STUDENT_DELETED_TOPIC}
@@ -114,8 +115,7 @@ async def test_two_apis_and_two_relays_survive_the_leading_relays_sigkill_with_e
     empty_postgres_url: str, services_env: dict[str, str], kafka_tail: KafkaTail, tmp_path: Path
 ) -> None:
     api_ports = [free_port(), free_port()]
-    base = command_env(empty_postgres_url, services_env)
-    await asyncio.to_thread(run_to_end, ["migrate"], base)
+    upgrade_to_head(empty_postgres_url)
     connection = await asyncpg.connect(asyncpg_dsn(empty_postgres_url))
     database = Database(connection)
     async with AsyncExitStack() as stack:
