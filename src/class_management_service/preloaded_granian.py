@@ -3,10 +3,12 @@
 ``python -m granian`` imports the application only inside each worker it forks, so a worker
 that replaces one that crashed imports Quart, SQLAlchemy, Pydantic and the service again before
 it answers (seconds on a busy host), while the listening socket queues requests. Here the
-master imports the app module first and starts granian through its Python API
-(``granian.Granian``, the object the CLI builds); workers are forked, inherit the imported
-modules and only call the factory. Nothing is built before the fork: each worker still calls
-``create_app()`` itself, so engines, pools and clients belong to one process.
+master imports the app module first and starts granian through its Python API: ``MPServer``,
+the server the CLI builds (``granian.Granian`` names it on a GIL build; the free-threaded build's
+thread workers could not be respawned this way). Workers are forked, inherit the imported
+modules (shared copy-on-write with the master) and only call the factory. Nothing is built
+before the fork: each worker calls ``create_app()`` itself, so engines, pools and clients
+belong to one process.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from granian.log import LogLevels
 from granian.server import MPServer
 
 APP_FACTORY = "class_management_service.app:create_app"
-# Between starting a replacement worker and stopping the one it replaces (reload, lifetime);
-# it also keeps a worker that crashes on start from being respawned in a tight loop.
+# Between starting a replacement worker and stopping the one it replaces on a SIGHUP reload.
+# A worker that died is replaced at once, whatever this says.
 RESPAWN_INTERVAL_S = 0.5
 
 
@@ -36,8 +38,8 @@ def build_server(host: str, port: int, workers: int, target: str = APP_FACTORY) 
         websockets=False,
         factory=True,
         # A worker that dies (OOM kill, a crash in a C extension) is replaced instead of the
-        # master shutting the whole server down. granian gives up (and exits 1) when a
-        # replacement dies again within 5.5 s: a crash loop is not hidden.
+        # master shutting the whole server down. granian gives up (and exits 1) when the same
+        # worker dies again within 5.5 s of its replacement: a crash loop is not hidden.
         respawn_failed_workers=True,
         respawn_interval=RESPAWN_INTERVAL_S,
         log_level=LogLevels.info,  # start-up and shutdown lines only; the app writes its own access log
