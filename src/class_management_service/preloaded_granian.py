@@ -4,8 +4,8 @@
 that replaces one that crashed imports Quart, SQLAlchemy, Pydantic and the service again before
 it answers (seconds on a busy host), while the listening socket queues requests. Here the
 master imports the app module first and starts granian through its Python API: ``MPServer``,
-the server the CLI builds (``granian.Granian`` names it on a GIL build; the free-threaded build's
-thread workers could not be respawned this way). Workers are forked, inherit the imported
+the server the CLI builds (``granian.Granian`` is this class on a GIL build of Python; named
+here because fork-inherited imports need process workers). Workers are forked, inherit the imported
 modules (shared copy-on-write with the master) and only call the factory. Nothing is built
 before the fork: each worker calls ``create_app()`` itself, so engines, pools and clients
 belong to one process.
