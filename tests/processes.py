@@ -26,6 +26,8 @@ def command_env(database_url: str, services_env: dict[str, str], **settings: obj
     """The caller's environment without any CMS setting, plus the real services and ``settings``.
 
     ``settings`` are Settings field names (``relay_enabled=False``), exported with the prefix.
+    Every process gets a relay status port of its own, so that processes side by side never
+    compete for the default one.
     """
     inherited = {name: value for name, value in os.environ.items() if not name.startswith(PREFIX)}
     services = {name: value for name, value in services_env.items() if name.startswith(PREFIX)}
@@ -35,6 +37,7 @@ def command_env(database_url: str, services_env: dict[str, str], **settings: obj
         **services,
         f"{PREFIX}DATABASE_URL": database_url,
         f"{PREFIX}LOG_LEVEL": "WARNING",
+        f"{PREFIX}RELAY_METRICS_PORT": str(free_port()),
         **chosen,
     }
 

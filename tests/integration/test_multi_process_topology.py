@@ -121,10 +121,9 @@ async def test_two_apis_and_two_relays_survive_the_leading_relays_sigkill_with_e
     async with AsyncExitStack() as stack:
         stack.push_async_callback(connection.close)
 
-        def relay_env() -> dict[str, str]:
-            return command_env(empty_postgres_url, services_env, relay_metrics_port=free_port())
-
-        leader = await stack.enter_async_context(running(["relay"], relay_env(), tmp_path / "relay-a.log"))
+        leader = await stack.enter_async_context(
+            running(["relay"], command_env(empty_postgres_url, services_env), tmp_path / "relay-a.log")
+        )
         apis = [
             await stack.enter_async_context(
                 running(
@@ -138,7 +137,9 @@ async def test_two_apis_and_two_relays_survive_the_leading_relays_sigkill_with_e
         await wait_until(lambda: _is_leading(database), within_s=90, what="relay A leading")
         leader_backend = await database.leader_backend()
         assert leader_backend is not None
-        standby = await stack.enter_async_context(running(["relay"], relay_env(), tmp_path / "relay-b.log"))
+        standby = await stack.enter_async_context(
+            running(["relay"], command_env(empty_postgres_url, services_env), tmp_path / "relay-b.log")
+        )
         for api, port in zip(apis, api_ports, strict=True):
             await wait_until_serving(api, port)
         await wait_until(

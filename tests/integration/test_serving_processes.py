@@ -75,9 +75,9 @@ def _acknowledged_ids(replies: list[Reply]) -> set[str]:
     return {str(reply.body["id"]) for reply in replies if reply.status == 201}
 
 
-def _assert_no_server_error(replies: list[Reply]) -> None:
-    server_errors = [reply for reply in replies if reply.status is not None and reply.status >= 500]
-    assert server_errors == []
+def _assert_created_or_unanswered(replies: list[Reply]) -> None:
+    """Every request got 201 or no response at all: no 5xx, no other error."""
+    assert {reply.status for reply in replies} <= {201, None}
 
 
 async def _assert_every_acknowledged_write_committed_whole(database_url: str, replies: list[Reply]) -> None:
@@ -125,7 +125,7 @@ async def test_serve_replaces_a_worker_killed_with_sigkill_and_loses_no_acknowle
         assert recovered_s < RECOVERY_BOUND_S
         server.send(signal.SIGTERM)
         assert await server.wait(STOP_BOUND_S) == 0
-    _assert_no_server_error(replies)
+    _assert_created_or_unanswered(replies)
     assert any(reply.status is None for reply in replies)  # the kill cut requests off mid-flight
     assert len(_acknowledged_ids(replies)) > 50
     await _assert_every_acknowledged_write_committed_whole(empty_postgres_url, replies)
@@ -170,7 +170,7 @@ async def test_serve_on_sigterm_under_50_writing_connections_commits_every_answe
     unanswered = sum(reply.status is None for reply in replies)
     print(f"\nserve SIGTERM under 50 writers -> exited 0 in {stopped_s:.2f} s;", end=" ")
     print(f"{len(_acknowledged_ids(replies))} acknowledged, {unanswered} refused or cut off after the stop")
-    _assert_no_server_error(replies)
+    _assert_created_or_unanswered(replies)
     assert len(_acknowledged_ids(replies)) > 50
     await _assert_every_acknowledged_write_committed_whole(empty_postgres_url, replies)
     assert await _pending(empty_postgres_url) == 0  # the relay drained before the worker exited
@@ -191,7 +191,6 @@ async def test_relay_on_sigterm_publishes_the_pending_outbox_within_its_drain_bo
         services_env,
         relay_drain_timeout_s=drain_bound_s,
         relay_poll_interval_s=300,  # rows inserted without a NOTIFY wait for the drain
-        relay_metrics_port=free_port(),
         log_level="INFO",
     )
     upgrade_to_head(empty_postgres_url)  # the migrate command itself has its own test
