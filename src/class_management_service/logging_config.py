@@ -1,4 +1,6 @@
-"""structlog setup: JSON lines (orjson) in production, readable console output in development."""
+"""structlog setup: JSON lines (orjson) in production, readable console output in development.
+
+Third-party loggers (stdlib logging) are rendered the same way, throttled against repeats."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import orjson
 import structlog
 
 from class_management_service.config import Settings
+from class_management_service.log_throttle import SUPPRESSED_ATTRIBUTE, RepeatThrottleFilter
 
 FLUSH_DELAY_S = 0.05
 
@@ -72,6 +75,13 @@ def _add_utc_timestamp(
 
 
 def configure_logging(settings: Settings) -> None:
+    """structlog for the service's own lines, and the same rendering for every stdlib logger.
+
+    Third-party libraries (aiokafka, asyncio, SQLAlchemy) log through the standard library; the
+    root handler renders their records with the service's processors, so each is one JSON line
+    with ``event``, ``level``, ``timestamp`` and ``logger``, and repeats are throttled
+    (``log_throttle.RepeatThrottleFilter``: one line per message per 10 s, ``suppressed=N``).
+    """
     level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
     iso_timestamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
     processors: list[structlog.typing.Processor]
@@ -93,9 +103,39 @@ def configure_logging(settings: Settings) -> None:
         logger_factory=factory,
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(
-        level=max(level, logging.WARNING), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    _route_stdlib_logging(settings, max(level, logging.WARNING))
+
+
+class _StdlibHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The root handler this module installs; a second configure_logging() replaces it."""
+
+
+def _route_stdlib_logging(settings: Settings, level: int) -> None:
+    renderer: structlog.typing.Processor
+    if settings.log_format == "json":
+        renderer = structlog.processors.JSONRenderer(serializer=_orjson_text)
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(allow=[SUPPRESSED_ATTRIBUTE]),
+            *_shared_processors(structlog.processors.TimeStamper(fmt="iso", utc=True)),
+        ],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
+    handler = _StdlibHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    handler.addFilter(RepeatThrottleFilter())
+    root = logging.getLogger()
+    for previous in [h for h in root.handlers if isinstance(h, _StdlibHandler)]:
+        root.removeHandler(previous)
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _orjson_text(value: object, **_options: object) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _shared_processors(timestamp: structlog.typing.Processor) -> list[structlog.typing.Processor]:
