@@ -50,6 +50,10 @@ class RepeatThrottleFilter(logging.Filter):
             setattr(record, SUPPRESSED_ATTRIBUTE, suppressed)
         return True
 
+    @property
+    def tracked_keys(self) -> int:
+        return len(self._passed_at)
+
     def _forget_before(self, cutoff: float) -> None:
         """Drop keys whose window is over (their pending counts go too); all of them if none is."""
         stale = [key for key, passed_at in self._passed_at.items() if passed_at < cutoff]

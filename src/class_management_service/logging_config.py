@@ -106,7 +106,17 @@ def configure_logging(settings: Settings) -> None:
     _route_stdlib_logging(settings, max(level, logging.WARNING))
 
 
-class _StdlibHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStdout:
+    """Whatever ``sys.stdout`` is when a line is written (test runners swap it per test)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+class _StdlibHandler(logging.StreamHandler[_CurrentStdout]):
     """The root handler this module installs; a second configure_logging() replaces it."""
 
 
@@ -124,7 +134,7 @@ def _route_stdlib_logging(settings: Settings, level: int) -> None:
         ],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handler = _StdlibHandler(sys.stdout)
+    handler = _StdlibHandler(_CurrentStdout())
     handler.setFormatter(formatter)
     handler.addFilter(RepeatThrottleFilter())
     root = logging.getLogger()

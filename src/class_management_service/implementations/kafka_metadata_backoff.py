@@ -45,6 +45,11 @@ class MetadataUpdateBackoff:
             await asyncio.sleep(self._backoff.next_delay())
         return is_updated
 
+    @property
+    def failures(self) -> int:
+        """Consecutive failed refreshes so far (0 after a success)."""
+        return self._backoff.failures
+
 
 def install_metadata_backoff(
     client: object, initial_s: float = INITIAL_DELAY_S, max_s: float = MAX_DELAY_S
