@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import sys
+from pathlib import Path
 
 import uvloop
 from dishka import make_async_container
@@ -20,6 +21,8 @@ from class_management_service.implementations.outbox_relay import OutboxRelay
 from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
 from class_management_service.logging_config import configure_logging
 from class_management_service.startup_objects import freeze_startup_objects
+
+GRANIAN_LOG_CONFIG = Path(__file__).with_name("granian_log_config.json")
 
 
 def _serve(settings: Settings, workers: int, server: str) -> None:
@@ -66,6 +69,8 @@ def _serve(settings: Settings, workers: int, server: str) -> None:
             "0.5",
             "--log-level",
             "info",  # startup and shutdown lines only; the app writes its own access log
+            "--log-config",  # granian's own lines as the service's JSON (or console) lines
+            str(GRANIAN_LOG_CONFIG),
             target,
         ],
     )

@@ -120,13 +120,14 @@ class _StdlibHandler(logging.StreamHandler[_CurrentStdout]):
     """The root handler this module installs; a second configure_logging() replaces it."""
 
 
-def _route_stdlib_logging(settings: Settings, level: int) -> None:
+def stdlib_formatter(log_format: str) -> logging.Formatter:
+    """A formatter giving stdlib records the fields and rendering of the service's own lines."""
     renderer: structlog.typing.Processor
-    if settings.log_format == "json":
+    if log_format == "json":
         renderer = structlog.processors.JSONRenderer(serializer=_orjson_text)
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=False)
-    formatter = structlog.stdlib.ProcessorFormatter(
+    return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[
             structlog.stdlib.add_logger_name,
             structlog.stdlib.ExtraAdder(allow=[SUPPRESSED_ATTRIBUTE]),
@@ -134,8 +135,16 @@ def _route_stdlib_logging(settings: Settings, level: int) -> None:
         ],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
+
+
+def granian_formatter() -> logging.Formatter:
+    """Named by ``granian_log_config.json``, which ``serve`` hands to granian's ``--log-config``."""
+    return stdlib_formatter(Settings().log_format)
+
+
+def _route_stdlib_logging(settings: Settings, level: int) -> None:
     handler = _StdlibHandler(_CurrentStdout())
-    handler.setFormatter(formatter)
+    handler.setFormatter(stdlib_formatter(settings.log_format))
     handler.addFilter(RepeatThrottleFilter())
     root = logging.getLogger()
     for previous in [h for h in root.handlers if isinstance(h, _StdlibHandler)]:

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import orjson
 import pytest
 import structlog
+from granian import log as granian_log
 
+from class_management_service.__main__ import GRANIAN_LOG_CONFIG
 from class_management_service.config import Settings
 from class_management_service.log_throttle import RepeatThrottleFilter
 from class_management_service.logging_config import configure_logging
@@ -83,3 +85,21 @@ def test_configuring_twice_keeps_one_handler_of_ours(
     out = capsys.readouterr().out
     assert out.count("Got error produce response: NodeNotReadyError") == 1
     assert "[warning" in out  # the console renderer this time
+
+
+def test_granians_own_lines_use_the_same_json_through_its_log_config(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = orjson.loads(GRANIAN_LOG_CONFIG.read_bytes())
+    granian_logger = logging.getLogger("_granian")
+    saved = list(granian_logger.handlers), granian_logger.level, granian_logger.propagate
+    try:
+        granian_log.configure_logging(granian_log.LogLevels.info, config)  # what --log-config does
+        granian_logger.info("Listening at: %s", "http://127.0.0.1:5002")
+    finally:
+        granian_logger.handlers[:], granian_logger.level, granian_logger.propagate = saved
+
+    (line,) = _json_lines(capsys.readouterr().out)
+    assert line["event"] == "Listening at: http://127.0.0.1:5002"
+    assert line["logger"] == "_granian"
+    assert line["level"] == "info"
