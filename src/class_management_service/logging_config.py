@@ -154,7 +154,8 @@ def _route_stdlib_logging(settings: Settings, level: int) -> None:
 
 
 def _orjson_text(value: object, **_options: object) -> str:
-    return orjson.dumps(value).decode()
+    # default=str: a library's odd ``extra`` value must not cost the whole line.
+    return orjson.dumps(value, default=str).decode()
 
 
 def _shared_processors(timestamp: structlog.typing.Processor) -> list[structlog.typing.Processor]:

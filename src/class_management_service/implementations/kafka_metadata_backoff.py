@@ -5,10 +5,11 @@ metadata in one background task, ``AIOKafkaClient._md_synchronizer``, which awai
 ``client._metadata_update``. When every broker refuses the connection that coroutine fails at
 once, and the producer's sender loop, finding a partition without a known leader, asks for the
 next refresh straight away: ``retry_backoff_ms`` is not applied on that path, so the pair spins
-a core and logs two errors per turn. No setting reaches it (``retry_backoff_ms`` paces only
-produce retries, ``metadata_max_age_ms`` only the periodic refresh), hence this wrapper around
-the private method. ``install_metadata_backoff`` fails loudly if a new aiokafka renames it, and
-``tests/unit/test_kafka_metadata_backoff.py`` checks the installed version still has it.
+a core and logs two errors per turn. No setting reaches that loop (``retry_backoff_ms`` paces
+produce retries and ``send()``'s wait for metadata, ``metadata_max_age_ms`` the periodic
+refresh), hence this wrapper around the private method. ``install_metadata_backoff`` fails
+loudly if a new aiokafka renames it, and ``tests/unit/test_kafka_metadata_backoff.py`` checks
+that the installed version still has it.
 """
 
 from __future__ import annotations
