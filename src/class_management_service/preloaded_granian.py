@@ -20,6 +20,8 @@ from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
 from granian.server import MPServer
 
+from class_management_service.logging_config import GRANIAN_LOG_DICTCONFIG
+
 APP_FACTORY = "class_management_service.app:create_app"
 # Between starting a replacement worker and stopping the one it replaces on a SIGHUP reload.
 # A worker that died is replaced at once, whatever this says.
@@ -43,6 +45,7 @@ def build_server(host: str, port: int, workers: int, target: str = APP_FACTORY) 
         respawn_failed_workers=True,
         respawn_interval=RESPAWN_INTERVAL_S,
         log_level=LogLevels.info,  # start-up and shutdown lines only; the app writes its own access log
+        log_dictconfig=GRANIAN_LOG_DICTCONFIG,
     )
 
 
