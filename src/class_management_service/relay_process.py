@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 from contextlib import suppress
 from importlib.metadata import PackageNotFoundError, version
@@ -87,5 +88,8 @@ async def _serve_status(settings: Settings, container: AsyncContainer, stop: asy
     config = Config()
     config.bind = [f"{settings.host}:{settings.relay_metrics_port}"]
     config.accesslog = None
+    # A logger object, not "-": hypercorn then adds no handler of its own, and its lines go
+    # through the service's logging setup like every other library's.
+    config.errorlog = logging.getLogger("hypercorn.error")
     config.graceful_timeout = 1.0
     await serve(create_status_app(settings, container), config, shutdown_trigger=stop.wait)
