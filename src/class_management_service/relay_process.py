@@ -74,7 +74,11 @@ async def run_relay(settings: Settings) -> None:
         await asyncio.wait({status, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stop.set()  # the status server failed (its port is taken): stop the relay too
         await relay.stop()
-        await status  # raises why the status server failed, if it did
+        try:
+            await status
+        except OSError as error:  # the port is taken or the host is not ours: a deployment error
+            bind = f"{settings.host}:{settings.relay_metrics_port}"
+            raise SystemExit(f"relay: cannot serve /healthz and /metrics on {bind}: {error}") from None
     finally:
         if status is not None and not status.done():
             status.cancel()

@@ -66,11 +66,9 @@ class RelayProcess:
         return None
 
 
-@pytest.fixture
-async def relay_process(postgres_url: str, services_env: dict[str, str]) -> AsyncIterator[RelayProcess]:
-    port = _free_port()
+def _relay_env(postgres_url: str, services_env: dict[str, str], port: int) -> dict[str, str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("CLASS_MANAGEMENT_SERVICE_")}
-    env = {
+    return {
         **inherited,
         **{k: v for k, v in services_env.items() if k.startswith("CLASS_MANAGEMENT_SERVICE_")},
         "CLASS_MANAGEMENT_SERVICE_DATABASE_URL": postgres_url,
@@ -79,8 +77,17 @@ async def relay_process(postgres_url: str, services_env: dict[str, str]) -> Asyn
         "CLASS_MANAGEMENT_SERVICE_RELAY_METRICS_PORT": str(port),
         "CLASS_MANAGEMENT_SERVICE_OUTBOX_STALL_AFTER_S": str(STALL_AFTER_S),
     }
+
+
+@pytest.fixture
+async def relay_process(postgres_url: str, services_env: dict[str, str]) -> AsyncIterator[RelayProcess]:
+    port = _free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "class_management_service", "relay", env=env
+        sys.executable,
+        "-m",
+        "class_management_service",
+        "relay",
+        env=_relay_env(postgres_url, services_env, port),
     )
     try:
         yield RelayProcess(process, port)
@@ -145,3 +152,21 @@ async def test_api_health_turns_degraded_when_the_relay_is_killed_and_a_pending_
     assert body["status"] == "degraded"
     assert body["detail"].startswith("outbox stalled")
     assert body["checks"]["outbox"]["pending"] == 1
+
+
+async def test_relay_exits_with_a_clear_message_when_its_status_port_is_taken(
+    postgres_url: str, services_env: dict[str, str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = _relay_env(postgres_url, services_env, port)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "class_management_service", "relay", env=env, stderr=asyncio.subprocess.PIPE
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+
+    assert process.returncode == 1
+    assert f"cannot serve /healthz and /metrics on 127.0.0.1:{port}" in stderr.decode()
+    assert "Traceback" not in stderr.decode()
