@@ -72,7 +72,7 @@ async def run_relay(settings: Settings) -> None:
         freeze_startup_objects()
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({status, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stop.set()  # the status server failed (its port is taken): stop the relay too
+        stop.set()  # SIGTERM, or the status server failed (port taken): either way both stop
         await relay.stop()
         try:
             await status
