@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from class_management_service.implementations.prometheus_relay_metrics import PrometheusRelayMetrics
 from class_management_service.implementations.relay_state import (
+    NO_ACK_AFTER_S,
     LiveRelayState,
     ObservedEventPublisher,
     ObservedLeadership,
 )
 from class_management_service.protocols import (
+    BrokerState,
     EventPublisherProtocol,
     OutboxRecord,
     PublishFailure,
@@ -148,3 +150,37 @@ async def test_leadership_is_recorded_on_acquire_and_dropped_on_release_and_show
     assert not await leadership.acquire()
     assert not state.is_leading
     assert leadership.rows_committed is inner.rows_committed
+
+
+class StalledPublisher(ScriptedPublisher):
+    """A broker that accepts the connection but has not acknowledged yet."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.acknowledge = asyncio.Event()
+        self.sending = asyncio.Event()
+
+    async def publish(self, records: Sequence[OutboxRecord]) -> list[PublishFailure | None]:
+        self.sending.set()
+        await self.acknowledge.wait()
+        return [None for _ in records]
+
+
+async def test_a_send_unacknowledged_past_the_limit_reads_failing_since_it_began_until_acknowledged() -> None:
+    clock = [datetime(2026, 1, 1, 12, 0, tzinfo=UTC)]
+    state, inner = LiveRelayState(now=lambda: clock[0]), StalledPublisher()
+    state.broker_ok()
+    publisher = ObservedEventPublisher(inner, state)
+    began = clock[0]
+
+    sending = asyncio.create_task(publisher.publish([record(1)]))
+    await inner.sending.wait()
+    clock[0] = began + timedelta(seconds=NO_ACK_AFTER_S)
+    assert state.broker.state == "ok"
+    clock[0] = began + timedelta(seconds=NO_ACK_AFTER_S + 2)
+    assert state.broker == BrokerState(
+        "failing", failing_since=began, last_error=f"no acknowledgement for {NO_ACK_AFTER_S + 2:.0f} s"
+    )
+    inner.acknowledge.set()
+    await sending
+    assert state.broker == BrokerState("ok")
