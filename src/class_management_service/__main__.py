@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import signal
 import sys
 
 import uvloop
-from dishka import make_async_container
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service import preloaded_granian
 from class_management_service.config import Settings
-from class_management_service.di import providers_for
-from class_management_service.implementations.database import create_engine
 from class_management_service.implementations.migrations import upgrade_to_head
-from class_management_service.implementations.outbox_relay import OutboxRelay
-from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
-from class_management_service.logging_config import configure_logging
-from class_management_service.startup_objects import freeze_startup_objects
+from class_management_service.relay_process import run_relay
 
 
 def _serve(settings: Settings, workers: int, server: str) -> None:
@@ -45,27 +36,6 @@ def _serve(settings: Settings, workers: int, server: str) -> None:
             ],
         )
     preloaded_granian.serve(settings.host, settings.port, workers)
-
-
-async def _relay(settings: Settings) -> None:
-    """Run the relay until SIGTERM or SIGINT, then drain it and close everything it opened."""
-    configure_logging(settings)
-    engine = create_engine(settings)
-    context = {Settings: settings, AsyncEngine: engine, PrometheusMetrics: PrometheusMetrics()}
-    container = make_async_container(*providers_for(settings), context=context)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        relay = await container.get(OutboxRelay)
-        relay.start()
-        freeze_startup_objects()
-        await stop.wait()
-        await relay.stop()
-    finally:
-        await container.close()
-        await engine.dispose()
 
 
 def _check_relay_settings(settings: Settings) -> None:
@@ -94,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "relay":
         _check_relay_settings(settings)
         # uvloop, as granian picks for the API workers: asyncpg and aiokafka spend less in the loop.
-        uvloop.run(_relay(settings))
+        uvloop.run(run_relay(settings))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from class_management_service.implementations.pg_connection import is_asyncpg_en
 from class_management_service.implementations.pg_outbox_store import AsyncpgOutboxStore
 from class_management_service.implementations.pg_student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
+from class_management_service.implementations.prometheus_relay_metrics import PrometheusRelayMetrics
 from class_management_service.implementations.redis_notifier import (
     DisabledNotificationPublisher,
     RedisNotificationPublisher,
@@ -38,6 +39,11 @@ from class_management_service.implementations.relay_leadership import (
     FileLockLeadership,
     PostgresAdvisoryLeadership,
     asyncpg_dsn,
+)
+from class_management_service.implementations.relay_state import (
+    LiveRelayState,
+    ObservedEventPublisher,
+    ObservedLeadership,
 )
 from class_management_service.implementations.sql_class_repository import SqlAlchemyClassRepository
 from class_management_service.implementations.sql_outbox import SqlAlchemyOutboxStats
@@ -56,10 +62,13 @@ from class_management_service.protocols import (
     OutboxStatsProtocol,
     RelayLeadershipProtocol,
     RelayMetricsProtocol,
+    RelayObservabilityProtocol,
+    RelayStateProtocol,
     StudentRepositoryProtocol,
 )
 from class_management_service.services.class_service import ClassService
 from class_management_service.services.health_service import HealthService
+from class_management_service.services.relay_health_service import RelayHealthService
 from class_management_service.services.student_service import StudentService
 
 
@@ -72,6 +81,7 @@ class InfrastructureProvider(Provider):
     clock = provide(SystemClock, provides=ClockProtocol)
 
     metrics = from_context(provides=PrometheusMetrics)
+    relay_series = from_context(provides=PrometheusRelayMetrics)
 
     @provide
     def metrics_recorder(self, metrics: PrometheusMetrics) -> MetricsRecorderProtocol:
@@ -82,8 +92,22 @@ class InfrastructureProvider(Provider):
         return metrics
 
     @provide
-    def relay_metrics(self, metrics: PrometheusMetrics) -> RelayMetricsProtocol:
+    def relay_metrics(self, metrics: PrometheusRelayMetrics) -> RelayMetricsProtocol:
         return metrics
+
+    @provide
+    def relay_observability(self, metrics: PrometheusRelayMetrics) -> RelayObservabilityProtocol:
+        return metrics
+
+    @provide
+    def relay_state(self, metrics: PrometheusRelayMetrics) -> LiveRelayState:
+        state = LiveRelayState()
+        metrics.track_relay_state(state)
+        return state
+
+    @provide
+    def relay_state_port(self, state: LiveRelayState) -> RelayStateProtocol:
+        return state
 
 
 class EventDeliveryProvider(Provider):
@@ -96,8 +120,11 @@ class EventDeliveryProvider(Provider):
     scope = Scope.APP
 
     @provide
-    async def event_publisher(self, settings: Settings) -> AsyncIterator[EventPublisherProtocol]:
-        publisher = AiokafkaEventPublisher(settings)
+    async def event_publisher(
+        self, settings: Settings, state: LiveRelayState
+    ) -> AsyncIterator[EventPublisherProtocol]:
+        """Observed, so the relay's /healthz knows what the relay last saw of Kafka."""
+        publisher = ObservedEventPublisher(AiokafkaEventPublisher(settings), state)
         yield publisher
         await publisher.close()
 
@@ -120,12 +147,14 @@ class EventDeliveryProvider(Provider):
 
     @provide
     async def leadership(
-        self, settings: Settings, engine: AsyncEngine
+        self, settings: Settings, engine: AsyncEngine, state: LiveRelayState
     ) -> AsyncIterator[RelayLeadershipProtocol]:
-        leadership: RelayLeadershipProtocol = (
+        """Observed, so the relay's /healthz and gauge say whether this process leads."""
+        leadership = ObservedLeadership(
             FileLockLeadership.for_database(settings.database_url)
             if settings.is_sqlite
-            else PostgresAdvisoryLeadership(asyncpg_dsn(engine.url))
+            else PostgresAdvisoryLeadership(asyncpg_dsn(engine.url)),
+            state,
         )
         yield leadership
         await leadership.release()
@@ -235,8 +264,15 @@ class ServiceProvider(Provider):
         kafka: KafkaMetadataProbe,
         redis: RedisPingProbe,
         outbox: OutboxStatsProtocol,
+        settings: Settings,
     ) -> HealthService:
-        return HealthService(database, [kafka, redis], outbox)
+        return HealthService(database, [kafka, redis], outbox, settings.outbox_stall_after_s)
+
+    @provide
+    def relay_health_service(
+        self, state: RelayStateProtocol, outbox: OutboxStatsProtocol, settings: Settings
+    ) -> RelayHealthService:
+        return RelayHealthService(state, outbox, settings.outbox_stall_after_s)
 
 
 def providers_for(settings: Settings) -> list[Provider]:

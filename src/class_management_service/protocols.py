@@ -100,6 +100,21 @@ class ObservabilityProtocol(Protocol):
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None: ...
 
+    @property
+    def exposes_outbox_backlog(self) -> bool:
+        """Whether this process publishes the outbox (it owns the backlog gauges)."""
+        ...
+
+    def record_outbox_backlog(self, pending: int, oldest_age_s: float | None) -> None: ...
+
+    def render(self) -> tuple[bytes, str]:
+        """The exposition body and its content type."""
+        ...
+
+
+class RelayObservabilityProtocol(Protocol):
+    """What the relay process's status endpoint records at scrape time and exposes."""
+
     def record_outbox_backlog(self, pending: int, oldest_age_s: float | None) -> None: ...
 
     def render(self) -> tuple[bytes, str]:
@@ -208,6 +223,25 @@ class RelayMetricsProtocol(Protocol):
     def relay_batch(self, seconds: float) -> None: ...
 
     def notifications_failed(self, count: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerState:
+    """What the relay last saw of Kafka: ``not_started``, ``ok`` or ``failing`` (since when, why)."""
+
+    state: str
+    failing_since: datetime | None = None
+    last_error: str | None = None
+
+
+class RelayStateProtocol(Protocol):
+    """The relay as it runs in this process: whether it leads, and what it last saw of Kafka."""
+
+    @property
+    def is_leading(self) -> bool: ...
+
+    @property
+    def broker(self) -> BrokerState: ...
 
 
 IdFactory = Callable[[], UUID]

@@ -27,8 +27,9 @@ from class_management_service.di import providers_for
 from class_management_service.domain.events import ALL_TOPICS, STUDENT_UPDATED_TOPIC, EventEnvelope
 from class_management_service.implementations.kafka_topics import ensure_topics
 from class_management_service.implementations.outbox_relay import OutboxRelay
-from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
+from class_management_service.implementations.prometheus_relay_metrics import PrometheusRelayMetrics
 from class_management_service.models_db import event_outbox
+from class_management_service.relay_process import relay_context
 from tests.conftest import REPO_ROOT
 
 SERVICES_SCRIPT = REPO_ROOT / "scripts" / "services.sh"
@@ -80,7 +81,7 @@ class RelayHandle:
 
     relay: OutboxRelay
     container: AsyncContainer
-    metrics: PrometheusMetrics
+    metrics: PrometheusRelayMetrics
 
     def published(self) -> float:
         return self.metrics.registry.get_sample_value("cms_outbox_published_total") or 0.0
@@ -91,12 +92,10 @@ async def running_relay(
     settings: Settings, engine: AsyncEngine, *overrides: Provider, start: bool = True
 ) -> AsyncIterator[RelayHandle]:
     """A relay built the way ``python -m class_management_service relay`` builds it, stopped after."""
-    metrics = PrometheusMetrics()
-    container = make_async_container(
-        *providers_for(settings),
-        *overrides,
-        context={Settings: settings, AsyncEngine: engine, PrometheusMetrics: metrics},
-    )
+    context = relay_context(settings, engine)
+    metrics = context[PrometheusRelayMetrics]
+    assert isinstance(metrics, PrometheusRelayMetrics)
+    container = make_async_container(*providers_for(settings), *overrides, context=context)
     relay = await container.get(OutboxRelay)
     if start:
         relay.start()
