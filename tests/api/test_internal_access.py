@@ -7,8 +7,10 @@ empty ``INTERNAL_API_KEY``, and a blank or padded key never matches a configured
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from quart.wrappers import Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.conftest import INTERNAL_KEY, Api, api_settings, assert_error, serving_client
@@ -40,6 +42,11 @@ def _concrete(path: str, class_id: str) -> str:
     return path.format(class_id=class_id)
 
 
+async def _call(api: Api, method: str, url: str, headers: dict[str, str]) -> Response:
+    kwargs: dict[str, Any] = {"method": method, "headers": headers}
+    return await api.client.open(url, **kwargs)
+
+
 async def test_internal_routes_are_exactly_those_documenting_the_internal_key(api: Api) -> None:
     document = await (await api.client.get("/openapi.json")).get_json()
 
@@ -59,14 +66,11 @@ async def test_internal_route_is_401_when_no_key_is_configured(
     keyless_api: Api, method: str, path: str, headers: dict[str, str]
 ) -> None:
     school_class = await keyless_api.create_class()
-    owner_view = await keyless_api.client.open(
-        _concrete(path, school_class["id"]), method=method, headers=keyless_api.headers()
-    )
+    url = _concrete(path, school_class["id"])
+    owner_view = await _call(keyless_api, method, url, keyless_api.headers())
     assert owner_view.status_code == 200  # the route itself works: the 401 below is the key's
 
-    response = await keyless_api.client.open(
-        _concrete(path, school_class["id"]), method=method, headers=headers
-    )
+    response = await _call(keyless_api, method, url, headers)
 
     assert response.status_code == 401
     assert_error(await response.get_json(), "AUTHENTICATION_ERROR")
@@ -89,12 +93,10 @@ async def test_internal_route_is_401_when_key_differs_from_the_configured_one(
 ) -> None:
     school_class = await api.create_class()
     url = _concrete(path, school_class["id"])
-    granted = await api.client.open(
-        url, method=method, headers={KEY_HEADER: INTERNAL_KEY, SERVICE_HEADER: "svc"}
-    )
+    granted = await _call(api, method, url, {KEY_HEADER: INTERNAL_KEY, SERVICE_HEADER: "svc"})
     assert granted.status_code == 200  # the configured key opens the route
 
-    response = await api.client.open(url, method=method, headers={KEY_HEADER: key, SERVICE_HEADER: "svc"})
+    response = await _call(api, method, url, {KEY_HEADER: key, SERVICE_HEADER: "svc"})
 
     assert response.status_code == 401
     assert_error(await response.get_json(), "AUTHENTICATION_ERROR")
