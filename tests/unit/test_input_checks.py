@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from class_management_service.api.duplicate_keys import MAX_REPORTED_KEY_LENGTH, first_duplicate_key
-from class_management_service.api.error_log import traceback_without_messages
 from class_management_service.api.pagination import decode_cursor, encode_cursor
 from class_management_service.domain.errors import RequestValidationError
+from class_management_service.error_log import traceback_without_messages
 
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),

@@ -9,8 +9,8 @@ import structlog
 from quart import Quart, Response, current_app, g
 from werkzeug.exceptions import HTTPException
 
-from class_management_service.api.error_log import traceback_without_messages, type_name
 from class_management_service.domain import errors
+from class_management_service.error_log import traceback_without_messages, type_name
 
 log = structlog.get_logger(__name__)
 

@@ -5,7 +5,8 @@ offending row ("Key (email)=(ada@example.com) already exists"), a validation lib
 The service keeps personal data out of every log line, so an unexpected error is logged as its
 type and its frames (the code's own source lines, never local variables), for the whole chain
 of causes; the correlation id in the same line leads from a user's report to it. Python's
-``traceback`` module cannot leave the messages out, hence this small formatter.
+``traceback`` module cannot leave the messages out, hence this small formatter. It sits outside
+the layers so that the API's error handler and the relay's own error lines can both use it.
 """
 
 from __future__ import annotations
