@@ -1,0 +1,95 @@
+"""The faults, in the order the suite injects them, and how each one is removed."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench.environment import REPO_ROOT
+
+from faults.topology import Topology
+
+
+def _services(command: str, service: str) -> None:
+    subprocess.run([str(REPO_ROOT / "scripts" / "services.sh"), command, service], cwd=REPO_ROOT, check=True)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """``inject`` breaks something, the suite waits ``hold_s``, ``heal`` puts it back.
+
+    Both return a note for the table (empty when there is nothing to say).
+    """
+
+    name: str
+    hold_s: float
+    inject: Callable[[Topology], str]
+    heal: Callable[[Topology], str]
+    relay_runs: bool = True  # whether the relay's CPU during the hold means anything
+
+
+def _stop(service: str) -> Callable[[Topology], str]:
+    def inject(_topology: Topology) -> str:
+        _services("stop", service)
+        return ""
+
+    return inject
+
+
+def _start(service: str) -> Callable[[Topology], str]:
+    def heal(_topology: Topology) -> str:
+        _services("start", service)
+        return ""
+
+    return heal
+
+
+def _kill_relay(topology: Topology) -> str:
+    topology.kill_relay()
+    return ""
+
+
+def _start_relay(topology: Topology) -> str:
+    topology.start_relay()
+    return ""
+
+
+def _kill_worker(topology: Topology) -> str:
+    return f"killed worker {topology.kill_worker()}"
+
+
+def _worker_respawned(topology: Topology) -> str:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(topology.worker_pids()) < topology.workers:
+        time.sleep(0.05)
+    return f"{len(topology.worker_pids())}/{topology.workers} workers after respawn"
+
+
+def _terminate_serve(topology: Topology) -> str:
+    return f"serve exit code {topology.terminate_serve()}"
+
+
+def _start_serve(topology: Topology) -> str:
+    topology.start_serve()
+    return ""
+
+
+def _nothing(_topology: Topology) -> str:
+    return ""
+
+
+FAULTS = (
+    Fault("PostgreSQL stopped 10 s", 10, _stop("postgres"), _start("postgres")),
+    Fault("Kafka stopped 20 s", 20, _stop("kafka"), _start("kafka")),
+    Fault("Redis stopped 10 s", 10, _stop("redis"), _start("redis")),
+    Fault("relay SIGKILL, restarted after 3 s", 3, _kill_relay, _start_relay, relay_runs=False),
+    Fault("API worker SIGKILL", 0, _kill_worker, _worker_respawned),
+    Fault("serve SIGTERM under load, started again", 0, _terminate_serve, _start_serve),
+)
+
+
+def ensure_services() -> None:
+    """Whatever a failed run left stopped is started again (``up`` skips what already runs)."""
+    subprocess.run([str(REPO_ROOT / "scripts" / "services.sh"), "up"], cwd=REPO_ROOT, check=False)
