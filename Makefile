@@ -56,7 +56,7 @@ bench: install ## Benchmarks (see bench/README.md); writes bench/results/latest.
 
 faults: install ## Fault suite (≤ 10 min): faults under load against the production topology; faults/results/latest.md
 	scripts/services.sh up
-	$(UV) run --frozen python -m faults $(FAULTS_ARGS)
+	timeout --signal=INT --kill-after=30 600 $(UV) run --frozen python -m faults $(FAULTS_ARGS)
 
 clean: ## Remove local state (SQLite file, caches); services must be down
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from bench.environment import asyncpg_dsn
 
 from class_management_service.domain.events import ALL_TOPICS
@@ -39,16 +40,17 @@ async def pending_outbox_rows(database_url: str, up_to_id: int) -> int | None:
 
 async def consume_all(bootstrap: str, correlation_ids: set[str]) -> list[Event]:
     """Read every partition of every topic from its first offset to its end; keep this run's events."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
+    consumer = AIOKafkaConsumer(
+        *ALL_TOPICS, bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()  # no group: every partition of the subscribed topics is assigned
     try:
-        await consumer.topics()  # fetches the metadata partitions_for_topic reads
-        partitions = [
-            TopicPartition(topic, number)
-            for topic in ALL_TOPICS
-            for number in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        consumer.assign(partitions)
+        deadline = asyncio.get_running_loop().time() + 30
+        while not consumer.assignment():
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"no partition of {ALL_TOPICS} was assigned within 30 s")
+            await asyncio.sleep(0.1)
+        partitions = sorted(consumer.assignment())
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
         events: list[Event] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -61,14 +60,18 @@ def _kill_worker(topology: Topology) -> str:
 
 
 def _worker_respawned(topology: Topology) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(topology.worker_pids()) < topology.workers:
-        time.sleep(0.05)
-    return f"{len(topology.worker_pids())}/{topology.workers} workers after respawn"
+    """Wait for the replacement to be ready, so the next fault starts from a whole server."""
+    started_s = topology.wait_worker_started()
+    if started_s is None:
+        return "no replacement worker started within 60 s"
+    return f"the replacement worker was started {started_s:.1f} s after the kill"
 
 
 def _terminate_serve(topology: Topology) -> str:
-    return f"serve exit code {topology.terminate_serve()}"
+    code, orphans = topology.terminate_serve()
+    if not orphans:
+        return f"serve exited with {code}"
+    return f"serve exited with {code}, leaving worker(s) {orphans} running on the port (killed by the suite)"
 
 
 def _start_serve(topology: Topology) -> str:

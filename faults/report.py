@@ -38,7 +38,10 @@ def _setup(options: argparse.Namespace, outcome: str) -> str:
 
 def _closing(drained_s: float | None, exit_codes: dict[str, int]) -> str:
     codes = ", ".join(f"{name} {code}" for name, code in exit_codes.items())
-    return f"- after the load stopped, the outbox drained in {_number(drained_s, ' s')}; exit codes: {codes}"
+    drained = _number(drained_s, " s")
+    return (
+        f"- after the load stopped, the outbox drained in {drained}; exit codes on the final SIGTERM: {codes}"
+    )
 
 
 def _number(value: float | None, suffix: str = "") -> str:
@@ -78,8 +81,10 @@ def render(
     verdicts: dict[str, WindowVerdict],
     measures: dict[str, FaultMeasure],
     options: argparse.Namespace,
+    *,
     drained_s: float | None,
     exit_codes: dict[str, int],
+    orphans: list[int],
 ) -> str:
     rows = [HEADER, "|" + "---|" * HEADER.count(" | ") + "---|"]
     total = WindowVerdict()
@@ -95,7 +100,7 @@ def render(
         for window in order
         if measures.get(window, FaultMeasure()).note
     ]
-    outcome = "FAILED" if total.failed or drained_s is None else "passed"
+    outcome = "FAILED" if total.failed or drained_s is None or orphans else "passed"
     return "\n".join(
         [
             "# Fault suite (`make faults`)",
@@ -108,6 +113,7 @@ def render(
             "",
             *notes,
             _closing(drained_s, exit_codes),
+            f"- server processes that outlived their master (each fails the run): {orphans or 'none'}",
             "",
         ]
     )

@@ -35,6 +35,8 @@ class Topology:
         }
         self.serve: subprocess.Popen[bytes] | None = None
         self.relay: subprocess.Popen[bytes] | None = None
+        self._log_mark = 0
+        self.orphans: list[int] = []  # server processes still running after their master exited
 
     def _spawn(self, argv: tuple[str, ...], log_name: str) -> subprocess.Popen[bytes]:
         with (self.log_dir / log_name).open("ab") as log:
@@ -75,31 +77,68 @@ class Topology:
     def kill_worker(self) -> int:
         """SIGKILL one API worker; granian's master is expected to start a new one."""
         victim = self.worker_pids()[0]
+        self._log_mark = (self.log_dir / "serve.log").stat().st_size
         os.kill(victim, signal.SIGKILL)
         return victim
 
-    def terminate_serve(self, timeout_s: float = 60.0) -> int:
-        """SIGTERM the server as an orchestrator would; its exit code (-9 if it had to be killed)."""
+    def wait_worker_started(self, timeout_s: float = 60.0) -> float | None:
+        """Seconds until granian logs a worker as started after the last kill_worker (None: not in time).
+
+        The server's own log line is the only sign of a worker being ready: requests cannot be
+        aimed at one worker while the others answer them.
+        """
+        started, deadline = time.monotonic(), time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with (self.log_dir / "serve.log").open("rb") as log:
+                log.seek(self._log_mark)
+                if b"Started worker" in log.read():
+                    return time.monotonic() - started
+            time.sleep(0.1)
+        return None
+
+    def terminate_serve(self, timeout_s: float = 60.0) -> tuple[int, list[int]]:
+        """SIGTERM the server as an orchestrator would: its exit code (-9 if it had to be killed)
+        and the pids of any worker that outlived the master (killed, so the port is free again)."""
         assert self.serve is not None
+        tree = process_tree(self.serve.pid)
         self.serve.send_signal(signal.SIGTERM)
         try:
-            return self.serve.wait(timeout=timeout_s)
+            code = self.serve.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             self.serve.kill()
-            self.serve.wait()
-            return -9
+            code = self.serve.wait()
+        return code, self._reap_orphans(tree[1:])
+
+    def _reap_orphans(self, pids: list[int], grace_s: float = 10.0) -> list[int]:
+        deadline = time.monotonic() + grace_s
+        while (alive := [pid for pid in pids if _running(pid)]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for pid in alive:
+            os.kill(pid, signal.SIGKILL)
+        self.orphans.extend(alive)
+        return alive
 
     def stop(self) -> dict[str, int]:
         """SIGTERM both (serve first, so the relay drains what it committed); their exit codes."""
         codes = {}
-        for name, process in (("serve", self.serve), ("relay", self.relay)):
-            if process is None:
-                continue
+        if self.serve is not None and self.serve.poll() is None:
+            codes["serve"], _ = self.terminate_serve()
+        if self.relay is not None:
+            process = self.relay
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
             try:
-                codes[name] = process.wait(timeout=60)
+                codes["relay"] = process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
-                codes[name] = process.wait()
+                codes["relay"] = process.wait()
         return codes
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for init, which may never reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
