@@ -42,8 +42,9 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
 async def _wait_drained(
     database_url: str, up_to_id: int | None, since: float, bound_s: float
 ) -> float | None:
-    """Seconds from ``since`` until every outbox row up to ``up_to_id`` is published (None: not in time)."""
-    deadline = since + bound_s
+    """Seconds from ``since`` until every outbox row up to ``up_to_id`` is published; None when that
+    has not happened ``bound_s`` from now."""
+    deadline = time.monotonic() + bound_s
     while time.monotonic() < deadline:
         newest = up_to_id if up_to_id is not None else await newest_outbox_id(database_url)
         if newest is not None and await pending_outbox_rows(database_url, newest) == 0:
@@ -63,9 +64,9 @@ async def _inject(fault: Fault, topology: Topology, load: Load, database_url: st
     backlog_id = await newest_outbox_id(database_url)
     healing = time.monotonic()
     notes.append(fault.heal(topology))
-    measure.outage_s = round(time.monotonic() - started, 1)
+    healed = time.monotonic()
     while (answered := load.first_ack_after(healing)) is None:
-        if time.monotonic() - healing > RECOVERY_BOUND_S:
+        if time.monotonic() - healed > RECOVERY_BOUND_S:
             break
         await asyncio.sleep(0.05)
     measure.api_recovery_s = None if answered is None else round(answered - healing, 2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,15 +69,18 @@ def _worker_respawned(topology: Topology) -> str:
 
 
 def _terminate_serve(topology: Topology) -> str:
+    signalled = time.monotonic()
     code, orphans = topology.terminate_serve()
+    said = f"serve exited with {code} {time.monotonic() - signalled:.1f} s after SIGTERM"
     if not orphans:
-        return f"serve exited with {code}"
-    return f"serve exited with {code}, leaving worker(s) {orphans} running on the port (killed by the suite)"
+        return said
+    return f"{said}, leaving worker(s) {orphans} running on the port (killed by the suite)"
 
 
 def _start_serve(topology: Topology) -> str:
+    started = time.monotonic()
     topology.start_serve()
-    return ""
+    return f"answered /healthz {time.monotonic() - started:.1f} s after the start command"
 
 
 def _nothing(_topology: Topology) -> str:

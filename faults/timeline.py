@@ -29,7 +29,6 @@ class FaultMeasure:
     """What one fault cost: seconds until writes were acknowledged again, until the outbox rows
     written before the fault ended were all published, and the relay's CPU while it lasted."""
 
-    outage_s: float = 0.0
     api_recovery_s: float | None = None
     outbox_drained_s: float | None = None
     relay_cpu_pct: float | None = None
