@@ -73,6 +73,8 @@ async def _inject(fault: Fault, topology: Topology, load: Load, database_url: st
     if backlog_id is None:  # PostgreSQL was the fault: the backlog is whatever it holds once it is back
         backlog_id = await newest_outbox_id(database_url)
     measure.outbox_drained_s = await _wait_drained(database_url, backlog_id, healing, DRAIN_BOUND_S)
+    if fault.settle is not None:
+        notes.append(fault.settle(topology))
     measure.note = "; ".join(note for note in notes if note)
     return measure
 

@@ -28,6 +28,7 @@ class Fault:
     inject: Callable[[Topology], str]
     heal: Callable[[Topology], str]
     relay_runs: bool = True  # whether the relay's CPU during the hold means anything
+    settle: Callable[[Topology], str] | None = None  # after the measurements, before the next fault
 
 
 def _stop(service: str) -> Callable[[Topology], str]:
@@ -71,7 +72,7 @@ def _worker_respawned(topology: Topology) -> str:
 def _terminate_serve(topology: Topology) -> str:
     signalled = time.monotonic()
     code, orphans = topology.terminate_serve()
-    said = f"serve exited with {code} {time.monotonic() - signalled:.1f} s after SIGTERM"
+    said = f"serve exited {time.monotonic() - signalled:.1f} s after SIGTERM with code {code}"
     if not orphans:
         return said
     return f"{said}, leaving worker(s) {orphans} running on the port (killed by the suite)"
@@ -92,7 +93,7 @@ FAULTS = (
     Fault("Kafka stopped 20 s", 20, _stop("kafka"), _start("kafka")),
     Fault("Redis stopped 10 s", 10, _stop("redis"), _start("redis")),
     Fault("relay SIGKILL, restarted after 3 s", 3, _kill_relay, _start_relay, relay_runs=False),
-    Fault("API worker SIGKILL", 0, _kill_worker, _worker_respawned),
+    Fault("API worker SIGKILL", 0, _kill_worker, _nothing, settle=_worker_respawned),
     Fault("serve SIGTERM under load, started again", 0, _terminate_serve, _start_serve),
 )
 

@@ -35,7 +35,7 @@ class Topology:
         }
         self.serve: subprocess.Popen[bytes] | None = None
         self.relay: subprocess.Popen[bytes] | None = None
-        self._log_mark = 0
+        self._log_mark, self._killed_at = 0, 0.0
         self.orphans: list[int] = []  # server processes still running after their master exited
 
     def _spawn(self, argv: tuple[str, ...], log_name: str) -> subprocess.Popen[bytes]:
@@ -79,6 +79,7 @@ class Topology:
         victim = self.worker_pids()[0]
         self._log_mark = (self.log_dir / "serve.log").stat().st_size
         os.kill(victim, signal.SIGKILL)
+        self._killed_at = time.monotonic()
         return victim
 
     def wait_worker_started(self, timeout_s: float = 60.0) -> float | None:
@@ -87,12 +88,12 @@ class Topology:
         The server's own log line is the only sign of a worker being ready: requests cannot be
         aimed at one worker while the others answer them.
         """
-        started, deadline = time.monotonic(), time.monotonic() + timeout_s
+        deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             with (self.log_dir / "serve.log").open("rb") as log:
                 log.seek(self._log_mark)
                 if b"Started worker" in log.read():
-                    return time.monotonic() - started
+                    return time.monotonic() - self._killed_at
             time.sleep(0.1)
         return None
 
