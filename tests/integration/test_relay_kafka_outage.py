@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.conftest import KafkaTail, envelope_row, insert_rows, services, wait_until
+from tests.processes import free_port
 
 OUTAGE_S = 20.0
 MAX_CPU_SHARE = 0.05
@@ -30,13 +30,6 @@ MAX_LINES_PER_S = 1.0
 ROWS_PER_WRITE_AT_SHUTDOWN = 100
 ROWS_PER_WRITE_IN_OUTAGE = 5
 WRITE_EVERY_S = 0.05
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -53,7 +46,7 @@ def _start_relay(postgres_url: str, services_env: dict[str, str], log_path: Path
             "CLASS_MANAGEMENT_SERVICE_KAFKA_BOOTSTRAP_SERVERS"
         ],
         "CLASS_MANAGEMENT_SERVICE_REDIS_URL": services_env["CLASS_MANAGEMENT_SERVICE_REDIS_URL"],
-        "CLASS_MANAGEMENT_SERVICE_RELAY_METRICS_PORT": str(_free_port()),
+        "CLASS_MANAGEMENT_SERVICE_RELAY_METRICS_PORT": str(free_port()),
         "CLASS_MANAGEMENT_SERVICE_LOG_LEVEL": "INFO",
         "CLASS_MANAGEMENT_SERVICE_LOG_FORMAT": "json",
         # A short cap keeps the recovery after the outage inside the test's time budget.

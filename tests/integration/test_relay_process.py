@@ -20,14 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.app import create_app
 from tests.integration.conftest import envelope_row, insert_rows, relay_settings, wait_until
+from tests.processes import free_port
 
 STALL_AFTER_S = 10.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -81,7 +76,7 @@ def _relay_env(postgres_url: str, services_env: dict[str, str], port: int) -> di
 
 @pytest.fixture
 async def relay_process(postgres_url: str, services_env: dict[str, str]) -> AsyncIterator[RelayProcess]:
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
