@@ -1,4 +1,4 @@
-"""Composition root: the only module that names implementations and binds them to ports."""
+"""Composition root: binds implementations to ports and picks the storage backend (``backend_providers``)."""
 
 from __future__ import annotations
 
@@ -8,42 +8,19 @@ from dishka import Provider, Scope, from_context, provide
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from class_management_service.backend_providers import MemoryProvider, PostgresProvider, SqliteProvider
 from class_management_service.config import Settings
-from class_management_service.implementations.health_probes import (
-    AlwaysHealthyProbe,
-    KafkaMetadataProbe,
-    RedisPingProbe,
-    SqlAlchemyDatabaseProbe,
-)
-from class_management_service.implementations.in_memory_repositories import (
-    InMemoryClassRepository,
-    InMemoryStudentRepository,
-)
-from class_management_service.implementations.in_memory_store import InMemoryOutboxStats, InMemoryStore
-from class_management_service.implementations.kafka_publisher import AiokafkaEventPublisher
-from class_management_service.implementations.outbox_doorbell import OutboxDoorbell
-from class_management_service.implementations.outbox_relay import OutboxRelay, RelayPorts
-from class_management_service.implementations.outbox_store import SqlAlchemyOutboxStore
-from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
-from class_management_service.implementations.pg_connection import is_asyncpg_engine
-from class_management_service.implementations.pg_outbox_store import AsyncpgOutboxStore
-from class_management_service.implementations.pg_student_repository import AsyncpgStudentRepository
-from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
-from class_management_service.implementations.redis_notifier import (
+from class_management_service.implementations.messaging.kafka_publisher import AiokafkaEventPublisher
+from class_management_service.implementations.messaging.redis_notifier import (
     DisabledNotificationPublisher,
     RedisNotificationPublisher,
     create_redis_client,
 )
-from class_management_service.implementations.relay_leadership import (
-    FileLockLeadership,
-    PostgresAdvisoryLeadership,
-    asyncpg_dsn,
+from class_management_service.implementations.observability.health_probes import (
+    KafkaMetadataProbe,
+    RedisPingProbe,
 )
-from class_management_service.implementations.sql_class_repository import SqlAlchemyClassRepository
-from class_management_service.implementations.sql_outbox import SqlAlchemyOutboxStats
-from class_management_service.implementations.sql_student_repository import (
-    SqlAlchemyStudentRepository,
-)
+from class_management_service.implementations.observability.prometheus_metrics import PrometheusMetrics
 from class_management_service.implementations.system_clock import SystemClock
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
@@ -54,10 +31,12 @@ from class_management_service.protocols import (
     NotificationPublisherProtocol,
     ObservabilityProtocol,
     OutboxStatsProtocol,
+    OutboxStoreProtocol,
     RelayLeadershipProtocol,
     RelayMetricsProtocol,
     StudentRepositoryProtocol,
 )
+from class_management_service.relay.outbox_relay import OutboxRelay, RelayPorts
 from class_management_service.services.class_service import ClassService
 from class_management_service.services.health_service import HealthService
 from class_management_service.services.student_service import StudentService
@@ -87,7 +66,7 @@ class InfrastructureProvider(Provider):
 
 
 class EventDeliveryProvider(Provider):
-    """APP scope: Kafka publisher, Redis client and notifier, leadership and the outbox relay.
+    """APP scope: Kafka publisher, Redis client and notifier, and their health probes.
 
     Building any of them opens no connection, so the app starts with Kafka or Redis down; each
     generator closes what it opened when the container closes (``after_serving``).
@@ -119,34 +98,6 @@ class EventDeliveryProvider(Provider):
         await notifier.close()
 
     @provide
-    async def leadership(
-        self, settings: Settings, engine: AsyncEngine
-    ) -> AsyncIterator[RelayLeadershipProtocol]:
-        leadership: RelayLeadershipProtocol = (
-            FileLockLeadership.for_database(settings.database_url)
-            if settings.is_sqlite
-            else PostgresAdvisoryLeadership(asyncpg_dsn(engine.url))
-        )
-        yield leadership
-        await leadership.release()
-
-    @provide
-    async def relay(
-        self,
-        engine: AsyncEngine,
-        publisher: EventPublisherProtocol,
-        notifier: NotificationPublisherProtocol,
-        leadership: RelayLeadershipProtocol,
-        metrics: RelayMetricsProtocol,
-        settings: Settings,
-    ) -> AsyncIterator[OutboxRelay]:
-        store = AsyncpgOutboxStore(engine) if is_asyncpg_engine(engine) else SqlAlchemyOutboxStore(engine)
-        ports = RelayPorts(store, publisher, notifier, leadership, metrics)
-        relay = OutboxRelay(ports, settings)
-        yield relay
-        await relay.stop()
-
-    @provide
     def kafka_probe(self, settings: Settings) -> KafkaMetadataProbe:
         return KafkaMetadataProbe(settings.kafka_bootstrap_servers)
 
@@ -155,60 +106,24 @@ class EventDeliveryProvider(Provider):
         return RedisPingProbe(client)
 
 
-class SqlRepositoryProvider(Provider):
-    """Repositories on the SQL database.
-
-    Two SQL implementations, one contract: on PostgreSQL (asyncpg) the Asyncpg* repositories run
-    hand-written statements on the driver connection of a pooled engine connection, one round
-    trip per create and per read, for 2-6x less CPU per call than SQLAlchemy (the service is
-    CPU-bound; measured by ``bench/repository_cpu.py``). SQLite, the embedded mode, keeps the SQLAlchemy Core
-    repositories. Both run the same contract scenarios (``tests/contract``), so either is the
-    behaviour the API promises.
-
-    APP scope on purpose: each repository only holds the engine (and a course cache) and opens
-    a connection per call (repository-managed sessions), so building them per request would be
-    pure cost.
-    """
+class RelayProvider(Provider):
+    """The outbox relay, on whichever backend's store and leadership; SQL backends only."""
 
     scope = Scope.APP
-    outbox_stats = provide(SqlAlchemyOutboxStats, provides=OutboxStatsProtocol)
 
     @provide
-    async def doorbell(self, engine: AsyncEngine, settings: Settings) -> AsyncIterator[OutboxDoorbell | None]:
-        """PostgreSQL only: SQLite has no NOTIFY, its relay polls."""
-        if not is_asyncpg_engine(engine):
-            yield None
-            return
-        doorbell = OutboxDoorbell(engine, settings.outbox_doorbell_interval_s)
-        yield doorbell
-        await doorbell.close()
-
-    @provide
-    def classes(self, engine: AsyncEngine, doorbell: OutboxDoorbell | None) -> ClassRepositoryProtocol:
-        if is_asyncpg_engine(engine):
-            return AsyncpgClassRepository(engine, doorbell)
-        return SqlAlchemyClassRepository(engine)
-
-    @provide
-    def students(self, engine: AsyncEngine, doorbell: OutboxDoorbell | None) -> StudentRepositoryProtocol:
-        if is_asyncpg_engine(engine):
-            return AsyncpgStudentRepository(engine, doorbell)
-        return SqlAlchemyStudentRepository(engine)
-
-    @provide
-    def database_probe(self, engine: AsyncEngine) -> HealthProbeProtocol:
-        return SqlAlchemyDatabaseProbe(engine)
-
-
-class InMemoryRepositoryProvider(Provider):
-    """USE_MOCK_REPOSITORY: in-memory repositories enforcing the same rules (contract-tested)."""
-
-    scope = Scope.APP
-    store = provide(InMemoryStore)
-    classes = provide(InMemoryClassRepository, provides=ClassRepositoryProtocol)
-    students = provide(InMemoryStudentRepository, provides=StudentRepositoryProtocol)
-    outbox_stats = provide(InMemoryOutboxStats, provides=OutboxStatsProtocol)
-    database_probe = provide(AlwaysHealthyProbe, provides=HealthProbeProtocol)
+    async def relay(
+        self,
+        store: OutboxStoreProtocol,
+        publisher: EventPublisherProtocol,
+        notifier: NotificationPublisherProtocol,
+        leadership: RelayLeadershipProtocol,
+        metrics: RelayMetricsProtocol,
+        settings: Settings,
+    ) -> AsyncIterator[OutboxRelay]:
+        relay = OutboxRelay(RelayPorts(store, publisher, notifier, leadership, metrics), settings)
+        yield relay
+        await relay.stop()
 
 
 class ServiceProvider(Provider):
@@ -239,6 +154,34 @@ class ServiceProvider(Provider):
         return HealthService(database, [kafka, redis], outbox)
 
 
+class UnsupportedDatabaseError(ValueError):
+    """The database URL names a backend this service does not run on."""
+
+    def __init__(self, database_url: str) -> None:
+        scheme = database_url.partition("://")[0] or database_url
+        super().__init__(
+            f"Unsupported CLASS_MANAGEMENT_SERVICE_DATABASE_URL scheme {scheme!r}: use "
+            f"{' or '.join(repr(s) for s in BACKEND_BY_SCHEME)} (or USE_MOCK_REPOSITORY for memory)"
+        )
+
+
+BACKEND_BY_SCHEME: dict[str, type[Provider]] = {
+    "postgresql+asyncpg": PostgresProvider,
+    "sqlite+aiosqlite": SqliteProvider,
+}
+
+
+def backend_provider(settings: Settings) -> Provider:
+    """The one place the storage backend is chosen: memory, or from the database URL's scheme."""
+    if settings.use_mock_repository:
+        return MemoryProvider()
+    backend = BACKEND_BY_SCHEME.get(settings.database_url.partition("://")[0])
+    if backend is None:
+        raise UnsupportedDatabaseError(settings.database_url)
+    return backend()
+
+
 def providers_for(settings: Settings) -> list[Provider]:
-    repositories = InMemoryRepositoryProvider() if settings.use_mock_repository else SqlRepositoryProvider()
-    return [InfrastructureProvider(), repositories, EventDeliveryProvider(), ServiceProvider()]
+    backend = backend_provider(settings)
+    relay = [] if isinstance(backend, MemoryProvider) else [RelayProvider()]
+    return [InfrastructureProvider(), backend, EventDeliveryProvider(), *relay, ServiceProvider()]

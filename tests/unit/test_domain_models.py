@@ -7,15 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from class_management_service.api.errors import AuthenticationError, RequestValidationError
 from class_management_service.domain.errors import (
-    AuthenticationError,
     ClassManagementError,
     ClassNotFoundError,
     CourseNotFoundError,
     DuplicateStudentEmailError,
     MultipleCourseError,
     RepositoryUnavailableError,
-    RequestValidationError,
     StudentNotFoundError,
 )
 from class_management_service.domain.models import (

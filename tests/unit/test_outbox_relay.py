@@ -10,9 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from class_management_service.config import Settings
-from class_management_service.implementations.outbox_relay import OutboxRelay, RelayPorts
-from class_management_service.implementations.relay_backoff import Backoff
-from class_management_service.implementations.relay_batches import RelayBatches
 from class_management_service.protocols import (
     EventPublisherProtocol,
     NotificationPublisherProtocol,
@@ -23,6 +20,9 @@ from class_management_service.protocols import (
     RelayMetricsProtocol,
     RowFailure,
 )
+from class_management_service.relay.backoff import Backoff
+from class_management_service.relay.batches import RelayBatches
+from class_management_service.relay.outbox_relay import OutboxRelay, RelayPorts
 
 BROKER_DOWN = PublishFailure("KafkaConnectionError", is_transient=True)
 POISON = PublishFailure("unknown topic 'x'", is_transient=False)

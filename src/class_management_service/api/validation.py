@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from quart import request
 from quart_schema import document_querystring, document_request
 
-from class_management_service.domain.errors import RequestValidationError
+from class_management_service.api.errors import RequestValidationError
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -61,9 +61,7 @@ def write_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def read_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for reads; on PostgreSQL in autocommit, sparing the BEGIN/COMMIT round trips."""
-    if engine.dialect.name == "postgresql":
-        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    """Sessions for reads (SQLite: a deferred transaction, so readers never wait for the write lock)."""
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from class_management_service.implementations.relay_backoff import Backoff
 from class_management_service.protocols import (
     EventPublisherProtocol,
     NotificationPublisherProtocol,
@@ -19,6 +18,7 @@ from class_management_service.protocols import (
     RelayMetricsProtocol,
     RowFailure,
 )
+from class_management_service.relay.backoff import Backoff
 
 FINISH_TIMEOUT_S = 5.0
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from class_management_service.implementations.pg_outbox import outbox_insert
-from class_management_service.implementations.pg_rows import CLASS_COLUMNS, CLASS_WITH_COURSE
+from class_management_service.implementations.postgres.outbox_writer import outbox_insert
+from class_management_service.implementations.postgres.rows import CLASS_COLUMNS, CLASS_WITH_COURSE
 
 # Inserts the class only if its course still has the cached code, name and language, and its
 # outbox rows only if the class was inserted; returns whether it was. One round trip, atomic.

@@ -10,7 +10,8 @@ from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from class_management_service.domain.errors import ClassNotFoundError
-from class_management_service.implementations.sql_rows import membership_times, utc
+from class_management_service.domain.memberships import membership_times
+from class_management_service.implementations.sql_common import utc
 from class_management_service.models_db import class_students, classes
 
 _OWNED_CLASSES = select(classes.c.id).where(
@@ -49,11 +50,6 @@ async def memberships(session: AsyncSession, student_id: UUID) -> dict[UUID, dat
     """The student's classes and when each membership began."""
     result = await session.execute(_MEMBERSHIPS, {"student_id": student_id})
     return {class_id: utc(joined) for class_id, joined in result}
-
-
-def in_read_order(joined: dict[UUID, datetime]) -> list[UUID]:
-    """The order reads return memberships in: by membership time, then class id."""
-    return sorted(joined, key=lambda class_id: (joined[class_id], class_id))
 
 
 async def class_ids_of(session: AsyncSession, student_ids: list[UUID]) -> dict[UUID, list[UUID]]:

@@ -1,10 +1,5 @@
-"""The relay's outbox bookkeeping in PostgreSQL through asyncpg: the same rules as ``outbox_store``.
+"""The relay's outbox bookkeeping in PostgreSQL through asyncpg: one prepared statement a call.
 
-``SqlAlchemyOutboxStore`` builds, compiles and caches a Core statement on every call and reads
-its rows through SQLAlchemy's result layer; for the relay, which does little besides these
-calls and the Kafka produce, that was its largest share of CPU (sampled under the POST student
-load: SQLAlchemy 16 % and asyncpg 15 % of the relay's busy time). Here each call is one
-prepared statement on the pooled connection's driver, as in the Asyncpg* repositories.
 Every statement commits on its own (autocommit), and PostgreSQL's clock decides every "now".
 """
 
@@ -15,12 +10,12 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.implementations.outbox_store import (
+from class_management_service.implementations.postgres.connection import pg_connection
+from class_management_service.implementations.sql_common import (
     MAX_ERROR_CHARS,
     PURGE_CHUNK,
     to_outbox_record,
 )
-from class_management_service.implementations.pg_connection import pg_connection
 from class_management_service.protocols import OutboxRecord, OutboxStoreProtocol, RowFailure
 
 # Up to $1 unpublished rows in id order, leaving out the rows $2 (acknowledged, their marking

@@ -24,7 +24,7 @@ from class_management_service.domain.models import (
     StudentUpdate,
     unique_ids,
 )
-from class_management_service.implementations.in_memory_store import (
+from class_management_service.implementations.memory.store import (
     InMemoryStore,
     Memberships,
     matches_search,

@@ -1,4 +1,4 @@
-"""Outbox rows written by asyncpg statements: the same columns and values as ``sql_outbox``."""
+"""Outbox rows written by asyncpg statements: the same columns and values as ``sqlite.outbox_writer``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from class_management_service.domain.events import OutboxEvent
-from class_management_service.implementations.sql_rows import utc
+from class_management_service.implementations.sql_common import utc
 
 OUTBOX_PARAMETER_COUNT = 8
 """The events travel as this many array parameters, one per column."""

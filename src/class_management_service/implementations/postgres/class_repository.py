@@ -19,13 +19,13 @@ from class_management_service.domain.models import (
     RosterEntry,
     SchoolClass,
 )
-from class_management_service.implementations import pg_class_statements as sql
-from class_management_service.implementations.outbox_doorbell import OutboxDoorbell
-from class_management_service.implementations.pg_connection import pg_connection
-from class_management_service.implementations.pg_courses import CourseCatalog
-from class_management_service.implementations.pg_outbox import insert_outbox, outbox_arguments
-from class_management_service.implementations.pg_rows import to_roster_entry, to_school_class
-from class_management_service.implementations.sql_rows import utc
+from class_management_service.implementations.postgres import class_statements as sql
+from class_management_service.implementations.postgres.connection import pg_connection
+from class_management_service.implementations.postgres.courses import CourseCatalog
+from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
+from class_management_service.implementations.postgres.outbox_writer import insert_outbox, outbox_arguments
+from class_management_service.implementations.postgres.rows import to_roster_entry, to_school_class
+from class_management_service.implementations.sql_common import utc
 from class_management_service.protocols import ClassRepositoryProtocol, EventsFor
 
 

@@ -8,7 +8,7 @@ import contextlib
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.implementations.pg_connection import pg_connection
+from class_management_service.implementations.postgres.connection import pg_connection
 
 NOTIFY_CHANNEL = "cms_outbox"  # the relay leader LISTENs on it (relay_leadership)
 

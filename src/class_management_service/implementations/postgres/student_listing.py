@@ -7,8 +7,8 @@ from itertools import product
 from typing import Any
 
 from class_management_service.domain.models import PageRequest, StudentFilter
-from class_management_service.implementations.pg_rows import CLASS_IDS_OF_STUDENT, STUDENT_COLUMNS
-from class_management_service.implementations.sql_rows import utc
+from class_management_service.implementations.postgres.rows import CLASS_IDS_OF_STUDENT, STUDENT_COLUMNS
+from class_management_service.implementations.sql_common import utc
 
 # Parameters by name; each statement numbers only the ones it uses, from $1.
 _OWNER, _CLASS, _PATTERN, _LIMIT, _OFFSET, _AFTER_AT, _AFTER_ID = (

@@ -11,8 +11,6 @@ from datetime import timedelta
 import structlog
 
 from class_management_service.config import Settings
-from class_management_service.implementations.relay_backoff import Backoff
-from class_management_service.implementations.relay_batches import RelayBatches
 from class_management_service.protocols import (
     EventPublisherProtocol,
     NotificationPublisherProtocol,
@@ -20,6 +18,8 @@ from class_management_service.protocols import (
     RelayLeadershipProtocol,
     RelayMetricsProtocol,
 )
+from class_management_service.relay.backoff import Backoff
+from class_management_service.relay.batches import RelayBatches
 
 PURGE_EVERY_S = 300.0
 

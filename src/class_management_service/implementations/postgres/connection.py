@@ -14,11 +14,6 @@ from sqlalchemy.util import greenlet_spawn
 from class_management_service.implementations.database import translate_database_errors
 
 
-def is_asyncpg_engine(engine: AsyncEngine) -> bool:
-    """Whether the engine's pooled connections are asyncpg connections to PostgreSQL."""
-    return engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg"
-
-
 @asynccontextmanager
 async def pg_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection's asyncpg connection, in autocommit unless the caller opens a transaction.

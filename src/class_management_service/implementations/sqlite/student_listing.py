@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, String, bindparam, func, or_, select
 
-from class_management_service.implementations.sql_rows import STUDENT_COLUMNS, NewestFirst
+from class_management_service.implementations.sqlite.rows import STUDENT_COLUMNS, NewestFirst
 from class_management_service.models_db import class_students, students
 
 _SEARCHED = (students.c.first_name, students.c.last_name, students.c.legal_full_name, students.c.email)

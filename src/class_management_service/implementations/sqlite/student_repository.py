@@ -1,4 +1,4 @@
-"""Students in PostgreSQL or SQLite, each write committed together with its outbox rows."""
+"""Students in SQLite, each write committed together with its outbox rows."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from class_management_service.domain.errors import DuplicateStudentEmailError, StudentNotFoundError
+from class_management_service.domain.memberships import in_read_order
 from class_management_service.domain.models import (
     UNSET,
     DeletedStudent,
@@ -34,20 +35,20 @@ from class_management_service.domain.models import (
     StudentUpdate,
     unique_ids,
 )
-from class_management_service.implementations import sql_memberships as members
 from class_management_service.implementations.database import (
     read_sessions,
     translate_database_errors,
     write_sessions,
 )
-from class_management_service.implementations.sql_outbox import add_outbox_events
-from class_management_service.implementations.sql_rows import (
+from class_management_service.implementations.sql_common import utc
+from class_management_service.implementations.sqlite import memberships as members
+from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
+from class_management_service.implementations.sqlite.rows import (
     STUDENT_COLUMNS,
     owned_by,
     to_student,
-    utc,
 )
-from class_management_service.implementations.sql_student_listing import like_literal, student_listing
+from class_management_service.implementations.sqlite.student_listing import like_literal, student_listing
 from class_management_service.models_db import STUDENT_EMAIL_INDEX, class_students, students
 from class_management_service.protocols import EventsFor, StudentRepositoryProtocol
 
@@ -195,7 +196,7 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
             await members.remove_memberships(session, student_id, removed)
             joined.update(await members.add_memberships(session, student_id, added, at))
             kept = {class_id: since for class_id, since in joined.items() if class_id not in removed}
-            result = StudentUpdate(to_student(row, members.in_read_order(kept)), added, removed)
+            result = StudentUpdate(to_student(row, in_read_order(kept)), added, removed)
             await add_outbox_events(session, events(result))
         return result
 
@@ -208,7 +209,7 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
             # Read after the lock: no membership can be added to the student while it is held.
             joined = await members.memberships(session, student_id)
             await session.execute(_DELETE, params)
-            deleted = DeletedStudent(to_student(row, members.in_read_order(joined)))
+            deleted = DeletedStudent(to_student(row, in_read_order(joined)))
             await add_outbox_events(session, events(deleted))
         return deleted
 

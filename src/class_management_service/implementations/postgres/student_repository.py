@@ -16,6 +16,7 @@ from class_management_service.domain.errors import (
     DuplicateStudentEmailError,
     StudentNotFoundError,
 )
+from class_management_service.domain.memberships import in_read_order, membership_times
 from class_management_service.domain.models import (
     UNSET,
     DeletedStudent,
@@ -28,19 +29,18 @@ from class_management_service.domain.models import (
     StudentUpdate,
     unique_ids,
 )
-from class_management_service.implementations import pg_student_statements as sql
-from class_management_service.implementations.outbox_doorbell import OutboxDoorbell
-from class_management_service.implementations.pg_connection import pg_connection
-from class_management_service.implementations.pg_outbox import insert_outbox, outbox_arguments
-from class_management_service.implementations.pg_rows import Record, to_student
-from class_management_service.implementations.pg_student_listing import (
+from class_management_service.implementations.postgres import student_statements as sql
+from class_management_service.implementations.postgres.connection import pg_connection
+from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
+from class_management_service.implementations.postgres.outbox_writer import insert_outbox, outbox_arguments
+from class_management_service.implementations.postgres.rows import Record, to_student
+from class_management_service.implementations.postgres.student_listing import (
     PAGES,
     TOTALS,
     listing_values,
     page_key,
 )
-from class_management_service.implementations.sql_memberships import in_read_order
-from class_management_service.implementations.sql_rows import membership_times, utc
+from class_management_service.implementations.sql_common import utc
 from class_management_service.models_db import STUDENT_EMAIL_INDEX
 from class_management_service.protocols import EventsFor, StudentRepositoryProtocol
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 from uuid import UUID
 
@@ -17,6 +16,7 @@ from class_management_service.domain.models import (
     SchoolClass,
     Student,
 )
+from class_management_service.implementations.sql_common import utc
 from class_management_service.models_db import class_students, classes, courses, students
 
 STUDENT_COUNT = (
@@ -39,19 +39,6 @@ CLASS_COLUMNS = (
 STUDENT_COLUMNS = tuple(students.c)
 
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
-
-
-def utc(moment: datetime) -> datetime:
-    """Aware UTC: SQLite stores wall time without an offset, so every write and read goes via UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def membership_times(at: datetime, count: int) -> list[datetime]:
-    """Memberships read back ordered by (created_at, id); one microsecond apart keeps request order."""
-    start = utc(at)
-    return [start + timedelta(microseconds=i) for i in range(count)]
 
 
 @dataclass(frozen=True, slots=True)

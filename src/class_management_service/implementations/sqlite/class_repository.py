@@ -1,4 +1,4 @@
-"""Classes in PostgreSQL or SQLite: each write commits the change and its outbox rows together."""
+"""Classes in SQLite: each write commits the change and its outbox rows together."""
 
 from __future__ import annotations
 
@@ -25,15 +25,15 @@ from class_management_service.implementations.database import (
     translate_database_errors,
     write_sessions,
 )
-from class_management_service.implementations.sql_outbox import add_outbox_events
-from class_management_service.implementations.sql_rows import (
+from class_management_service.implementations.sql_common import utc
+from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
+from class_management_service.implementations.sqlite.rows import (
     CLASS_COLUMNS,
     STUDENT_COUNT,
     NewestFirst,
     owned_by,
     to_roster_entry,
     to_school_class,
-    utc,
 )
 from class_management_service.models_db import class_students, classes, courses, students
 from class_management_service.protocols import ClassRepositoryProtocol, EventsFor

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from class_management_service.implementations.pg_outbox import outbox_insert
-from class_management_service.implementations.pg_rows import CLASS_IDS_OF_STUDENT, STUDENT_COLUMNS
+from class_management_service.implementations.postgres.outbox_writer import outbox_insert
+from class_management_service.implementations.postgres.rows import CLASS_IDS_OF_STUDENT, STUDENT_COLUMNS
 
 # Creates student $1 of teacher $6 with the outbox rows, unless another student of the teacher
 # has the email $5 in any case; returns whether it had. One round trip, atomic.

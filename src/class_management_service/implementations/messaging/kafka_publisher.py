@@ -12,7 +12,7 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError
 
 from class_management_service.config import Settings
 from class_management_service.domain.events import ALL_TOPICS
-from class_management_service.implementations.kafka_topics import ensure_topics
+from class_management_service.implementations.messaging.kafka_topics import ensure_topics
 from class_management_service.protocols import EventPublisherProtocol, OutboxRecord, PublishFailure
 
 PUBLISHED_TOPICS = frozenset(ALL_TOPICS)
