@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
 from uuid import UUID
-
-_T = TypeVar("_T")
-
-
-def unique_in_order(items: Iterable[_T]) -> tuple[_T, ...]:
-    """``items`` without repeats, each kept where it first appears."""
-    return tuple(dict.fromkeys(items))
 
 
 def membership_times(at: datetime, count: int) -> list[datetime]:
@@ -22,43 +14,43 @@ def membership_times(at: datetime, count: int) -> list[datetime]:
     return [start + timedelta(microseconds=i) for i in range(count)]
 
 
+def enrolment(class_ids: Sequence[UUID], at: datetime) -> dict[UUID, datetime]:
+    """A new student's memberships and when each began, in request order."""
+    return dict(zip(class_ids, membership_times(at, len(class_ids)), strict=True))
+
+
 def in_read_order(joined: Mapping[UUID, datetime]) -> list[UUID]:
     """The order reads return memberships in: by membership time, then class id."""
     return sorted(joined, key=lambda class_id: (joined[class_id], class_id))
 
 
 @dataclass(frozen=True, slots=True)
-class MembershipDelta:
-    """What a change of a student's classes does: ids to add and ids to remove, request order."""
+class MembershipChange:
+    """What an update does to a student's memberships: only classes really joined or left count."""
 
     added: tuple[UUID, ...]
+    added_at: tuple[datetime, ...]
     removed: tuple[UUID, ...]
+    class_ids: tuple[UUID, ...]
+    """Every class after the change, in read order."""
 
     @property
-    def is_empty(self) -> bool:
-        return not self.added and not self.removed
+    def joined(self) -> dict[UUID, datetime]:
+        """The new memberships and when each began."""
+        return dict(zip(self.added, self.added_at, strict=True))
 
 
-def membership_delta(
-    current: Iterable[UUID], add: Iterable[UUID] = (), remove: Iterable[UUID] = ()
-) -> MembershipDelta:
-    """Only real changes: classes already joined are not added, classes not joined not removed.
+def membership_change(
+    joined: Mapping[UUID, datetime], adding: Sequence[UUID], leaving: Sequence[UUID], at: datetime
+) -> MembershipChange:
+    """Apply ``adding`` then ``leaving`` (each without repeats) to the memberships ``joined``.
 
-    An id both added and removed is removed (removal wins), matching every backend's behaviour.
+    A class already joined is not added again and one not joined is not removed; both are
+    judged against ``joined`` as it was, so an id in both lists is either added or removed.
     """
-    held = set(current)
-    removing = set(remove)
-    added = tuple(c for c in unique_in_order(add) if c not in held and c not in removing)
-    removed = tuple(c for c in unique_in_order(remove) if c in held)
-    return MembershipDelta(added, removed)
-
-
-def replacement_delta(current: Iterable[UUID], wanted: Iterable[UUID]) -> MembershipDelta:
-    """Setting the classes to exactly ``wanted``: add the missing, remove the rest."""
-    held = unique_in_order(current)
-    target = unique_in_order(wanted)
-    target_set = set(target)
-    held_set = set(held)
-    return MembershipDelta(
-        tuple(c for c in target if c not in held_set), tuple(c for c in held if c not in target_set)
-    )
+    added = tuple(class_id for class_id in adding if class_id not in joined)
+    removed = tuple(class_id for class_id in leaving if class_id in joined)
+    added_at = tuple(membership_times(at, len(added)))
+    kept = {class_id: since for class_id, since in joined.items() if class_id not in removed}
+    after = kept | dict(zip(added, added_at, strict=True))
+    return MembershipChange(added, added_at, removed, tuple(in_read_order(after)))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
+from class_management_service.domain.memberships import enrolment, membership_change
 from class_management_service.domain.models import (
     UNSET,
     ClassChanges,
@@ -22,7 +23,6 @@ from class_management_service.domain.models import (
     StudentChanges,
     StudentFilter,
     StudentUpdate,
-    unique_ids,
 )
 from class_management_service.implementations.memory.store import (
     InMemoryStore,
@@ -100,7 +100,7 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
 
     async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
         async with self._store.lock:
-            class_ids = unique_ids(new.class_ids)
+            class_ids = new.class_ids
             self._store.check_classes_owned(new.owner, class_ids)
             self._store.check_email_free(new.owner, new.email, new.id)
             row = Student(
@@ -115,7 +115,7 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
                 new.at,
             )
             created = replace(row, class_ids=class_ids)
-            links = self._store.memberships | _joined(new.id, class_ids, new.at)
+            links = self._store.memberships | _links(new.id, enrolment(class_ids, new.at))
             self._store.commit(events(created), links)
             self._store.students[new.id] = row
             return created
@@ -142,13 +142,13 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
             row = _changed(self._store.owned_student(owner, student_id), changes)
             self._store.check_email_free(owner, row.email, student_id)
             before = self._store.memberships
-            added = tuple(i for i in unique_ids(changes.add_class_ids) if (i, student_id) not in before)
-            self._store.check_classes_owned(owner, added)
-            removed = tuple(i for i in unique_ids(changes.remove_class_ids) if (i, student_id) in before)
-            gone = {(class_id, student_id) for class_id in removed}
+            joined = {class_id: at for (class_id, member), at in before.items() if member == student_id}
+            change = membership_change(joined, changes.add_class_ids, changes.remove_class_ids, changes.at)
+            self._store.check_classes_owned(owner, change.added)
+            gone = {(class_id, student_id) for class_id in change.removed}
             links = {key: at for key, at in before.items() if key not in gone}
-            links |= _joined(student_id, added, changes.at)
-            update = StudentUpdate(self._store.full_student(row, links), added, removed)
+            links |= _links(student_id, change.joined)
+            update = StudentUpdate(self._store.full_student(row, links), change.added, change.removed)
             self._store.commit(events(update), links)
             self._store.students[student_id] = row
             return update
@@ -172,6 +172,5 @@ def _changed(row: Student, changes: StudentChanges) -> Student:
     )
 
 
-def _joined(student_id: UUID, class_ids: Sequence[UUID], at: datetime) -> Memberships:
-    # One microsecond apart: reads order memberships by time, so they come back in request order.
-    return {(class_id, student_id): at + timedelta(microseconds=i) for i, class_id in enumerate(class_ids)}
+def _links(student_id: UUID, joined: Mapping[UUID, datetime]) -> Memberships:
+    return {(class_id, student_id): at for class_id, at in joined.items()}

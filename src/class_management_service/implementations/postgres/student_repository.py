@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -16,7 +15,7 @@ from class_management_service.domain.errors import (
     DuplicateStudentEmailError,
     StudentNotFoundError,
 )
-from class_management_service.domain.memberships import in_read_order, membership_times
+from class_management_service.domain.memberships import membership_change, membership_times
 from class_management_service.domain.models import (
     UNSET,
     DeletedStudent,
@@ -27,7 +26,6 @@ from class_management_service.domain.models import (
     StudentChanges,
     StudentFilter,
     StudentUpdate,
-    unique_ids,
 )
 from class_management_service.implementations.postgres import student_statements as sql
 from class_management_service.implementations.postgres.connection import pg_connection
@@ -65,7 +63,7 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         self._doorbell = doorbell
 
     async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
-        at, class_ids = utc(new.at), unique_ids(new.class_ids)
+        at, class_ids = utc(new.at), new.class_ids
         student = Student(
             new.id,
             new.first_name,
@@ -118,19 +116,18 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
     async def update(
         self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
     ) -> StudentUpdate:
-        at, adding = utc(changes.at), unique_ids(changes.add_class_ids)
+        at, adding = utc(changes.at), changes.add_class_ids
         async with pg_connection(self._engine) as connection, _unique_email(), connection.transaction():
             row = await _update_row(connection, owner, student_id, changes, at)
             joined, joined_at, missing = await _memberships(connection, owner, student_id, adding)
             if missing:
                 raise ClassNotFoundError(missing)
-            change = _MembershipChange.of(
-                dict(zip(joined, joined_at, strict=True)), adding, unique_ids(changes.remove_class_ids), at
-            )
+            since = dict(zip(joined, joined_at, strict=True))
+            change = membership_change(since, adding, changes.remove_class_ids, at)
             result = StudentUpdate(to_student(row, change.class_ids), change.added, change.removed)
             outbox = events(result)
             if change.added or change.removed or outbox:
-                changed = (change.removed, change.added, change.added_at, *outbox_arguments(outbox))
+                changed = (change.removed, change.added, list(change.added_at), *outbox_arguments(outbox))
                 await connection.execute(sql.CHANGE_MEMBERSHIPS, student_id, *changed)
         if outbox:
             self._wake_relay()
@@ -173,24 +170,3 @@ async def _update_row(
     if row is None:
         raise StudentNotFoundError(student_id)
     return row
-
-
-@dataclass(frozen=True, slots=True)
-class _MembershipChange:
-    """What an update does to memberships: only the classes really joined or left count."""
-
-    added: tuple[UUID, ...]
-    added_at: list[datetime]
-    removed: tuple[UUID, ...]
-    class_ids: list[UUID]
-
-    @classmethod
-    def of(
-        cls, joined: dict[UUID, datetime], adding: tuple[UUID, ...], leaving: tuple[UUID, ...], at: datetime
-    ) -> _MembershipChange:
-        added = tuple(class_id for class_id in adding if class_id not in joined)
-        removed = tuple(class_id for class_id in leaving if class_id in joined)
-        added_at = membership_times(at, len(added))
-        kept = {class_id: since for class_id, since in joined.items() if class_id not in removed}
-        after = kept | dict(zip(added, added_at, strict=True))
-        return cls(added, added_at, removed, in_read_order(after))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -10,7 +10,6 @@ from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from class_management_service.domain.errors import ClassNotFoundError
-from class_management_service.domain.memberships import membership_times
 from class_management_service.implementations.sql_common import utc
 from class_management_service.models_db import class_students, classes
 
@@ -62,15 +61,11 @@ async def class_ids_of(session: AsyncSession, student_ids: list[UUID]) -> dict[U
     return by_student
 
 
-async def add_memberships(
-    session: AsyncSession, student_id: UUID, class_ids: Sequence[UUID], at: datetime
-) -> dict[UUID, datetime]:
-    """Enrol the student; returns each new membership's time."""
-    joined = dict(zip(class_ids, membership_times(at, len(class_ids)), strict=True))
+async def add_memberships(session: AsyncSession, student_id: UUID, joined: Mapping[UUID, datetime]) -> None:
+    """Enrol the student in each class, since the time the domain gave it."""
     if joined:
         rows = [{"class_id": c, "student_id": student_id, "created_at": t} for c, t in joined.items()]
         await session.execute(_INSERT, rows)
-    return joined
 
 
 async def remove_memberships(session: AsyncSession, student_id: UUID, class_ids: Sequence[UUID]) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from class_management_service.domain.errors import DuplicateStudentEmailError, StudentNotFoundError
-from class_management_service.domain.memberships import in_read_order
+from class_management_service.domain.memberships import enrolment, in_read_order, membership_change
 from class_management_service.domain.models import (
     UNSET,
     DeletedStudent,
@@ -33,7 +33,6 @@ from class_management_service.domain.models import (
     StudentChanges,
     StudentFilter,
     StudentUpdate,
-    unique_ids,
 )
 from class_management_service.implementations.database import (
     read_sessions,
@@ -129,7 +128,7 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
 
     async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
         at = utc(new.at)
-        class_ids = unique_ids(new.class_ids)
+        class_ids = new.class_ids
         params = {
             "student_id": new.id,
             "new_first_name": new.first_name,
@@ -144,7 +143,7 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
             row = (await session.execute(_INSERT, params)).one_or_none()
             if row is None:
                 raise DuplicateStudentEmailError()
-            await members.add_memberships(session, new.id, class_ids, at)
+            await members.add_memberships(session, new.id, enrolment(class_ids, at))
             student = to_student(row, class_ids)
             await add_outbox_events(session, events(student))
         return student
@@ -190,13 +189,11 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
             if row is None:
                 raise await _why_update_matched_nothing(session, params)
             joined = await members.memberships(session, student_id)
-            added = tuple(c for c in unique_ids(changes.add_class_ids) if c not in joined)
-            removed = tuple(c for c in unique_ids(changes.remove_class_ids) if c in joined)
-            await members.require_owned_classes(session, owner, added)
-            await members.remove_memberships(session, student_id, removed)
-            joined.update(await members.add_memberships(session, student_id, added, at))
-            kept = {class_id: since for class_id, since in joined.items() if class_id not in removed}
-            result = StudentUpdate(to_student(row, in_read_order(kept)), added, removed)
+            change = membership_change(joined, changes.add_class_ids, changes.remove_class_ids, at)
+            await members.require_owned_classes(session, owner, change.added)
+            await members.remove_memberships(session, student_id, change.removed)
+            await members.add_memberships(session, student_id, change.joined)
+            result = StudentUpdate(to_student(row, change.class_ids), change.added, change.removed)
             await add_outbox_events(session, events(result))
         return result
 
