@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -25,6 +24,11 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+
+# The relay's records, re-exported: the ports below speak them, and so do their users.
+from class_management_service.domain.outbox_records import OutboxRecord as OutboxRecord  # noqa: PLC0414
+from class_management_service.domain.outbox_records import PublishFailure as PublishFailure  # noqa: PLC0414
+from class_management_service.domain.outbox_records import RowFailure as RowFailure  # noqa: PLC0414
 
 T_contra = TypeVar("T_contra", contravariant=True)
 
@@ -114,38 +118,6 @@ class HealthProbeProtocol(Protocol):
     def name(self) -> str: ...
 
     async def is_healthy(self) -> bool | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRecord:
-    """One stored outbox row as the relay ships it: routing columns plus the envelope text."""
-
-    id: int
-    event_id: UUID
-    topic: str
-    key: str
-    user_id: str
-    correlation_id: UUID
-    payload: str
-    occurred_at: datetime
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class PublishFailure:
-    """Why one record was not acknowledged; ``is_transient`` blames the broker, not the record."""
-
-    error: str
-    is_transient: bool
-
-
-@dataclass(frozen=True, slots=True)
-class RowFailure:
-    """A failed row's new state: the error to keep and how long to wait before retrying it."""
-
-    id: int
-    error: str
-    retry_in: timedelta
 
 
 class OutboxStoreProtocol(Protocol):

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from class_management_service.domain.memberships import enrolment, membership_change
+from class_management_service.domain.memberships import enrolment, in_read_order, membership_change
 from class_management_service.domain.models import (
     UNSET,
     ClassChanges,
@@ -79,8 +79,8 @@ class InMemoryClassRepository(ClassRepositoryProtocol):
         async with self._store.lock:
             row = self._store.owned_class(owner, class_id)
             links = {key: at for key, at in self._store.memberships.items() if key[0] != class_id}
-            gone = sorted((at, sid) for (cid, sid), at in self._store.memberships.items() if cid == class_id)
-            deleted = DeletedClass(self._store.full_class(row), tuple(sid for _, sid in gone))
+            gone = {sid: at for (cid, sid), at in self._store.memberships.items() if cid == class_id}
+            deleted = DeletedClass(self._store.full_class(row), tuple(in_read_order(gone)))
             self._store.commit(events(deleted), links)
             del self._store.classes[class_id]
             return deleted
