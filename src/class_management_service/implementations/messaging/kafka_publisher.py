@@ -10,6 +10,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 
+from class_management_service import private_apis
 from class_management_service.config import Settings
 from class_management_service.domain.events import ALL_TOPICS
 from class_management_service.implementations.messaging.kafka_topics import ensure_topics
@@ -170,11 +171,11 @@ async def _abandon(producer: AIOKafkaProducer) -> None:
     # aiokafka has no public way to give up on batches: stop() waits until they are delivered.
     # Killing the sender first also guarantees this producer can never deliver a stale copy
     # after the relay re-sent those rows (and newer ones of the same key) elsewhere.
-    sender = producer._sender.sender_task
+    sender = private_apis.aiokafka_sender_task(producer)
     if sender is not None:
         sender.cancel()
         await asyncio.wait([sender], timeout=CLOSE_TIMEOUT_S)
-    producer._closed = True  # what stop() would set; nothing is left for it to flush
+    private_apis.aiokafka_mark_closed(producer)  # nothing is left for stop() to flush
     with suppress(Exception):
         await asyncio.wait_for(producer.client.close(), CLOSE_TIMEOUT_S)
 

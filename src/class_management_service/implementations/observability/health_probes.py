@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aiokafka.conn import collect_hosts, create_conn
+from aiokafka.conn import collect_hosts
 from aiokafka.protocol.metadata import MetadataRequest
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from class_management_service import private_apis
 from class_management_service.protocols import HealthProbeProtocol
 
 KAFKA_PROBE_TIMEOUT_MS = 1_500
@@ -59,7 +60,7 @@ class KafkaMetadataProbe(HealthProbeProtocol):
 
 async def _answers_metadata(host: str, port: int) -> bool:
     try:
-        connection = await create_conn(host, port, request_timeout_ms=KAFKA_PROBE_TIMEOUT_MS)
+        connection = await private_apis.aiokafka_connection(host, port, KAFKA_PROBE_TIMEOUT_MS)
     except Exception:  # noqa: BLE001 - refused, timed out, reset: this broker is not reachable
         return False
     try:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 from sqlalchemy.util import greenlet_spawn
 
+from class_management_service import private_apis
 from class_management_service.implementations.database import translate_database_errors
 
 
@@ -29,7 +30,7 @@ async def pg_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection
             if connection.is_closed() or isinstance(error, asyncpg.InternalClientError):
                 # What SQLAlchemy does on a disconnect: the server likely dropped every
                 # connection, so the pool recycles all those opened before this one.
-                engine.pool._invalidate(pooled, error)
+                private_apis.sqlalchemy_invalidate_pool(engine.pool, pooled, error)
             raise
         finally:
             await _give_back(engine, pooled, connection)
