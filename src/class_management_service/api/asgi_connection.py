@@ -5,9 +5,8 @@ watching for a disconnect, one running the handler), waits on both, runs the sen
 (``wait_for`` with ``RESPONSE_TIMEOUT``) and sends every response as at least three ASGI
 messages. That machinery serves streamed uploads and long streamed responses; this service
 has neither: bodies are small JSON documents capped by ``MAX_CONTENT_LENGTH`` and responses
-are finished bytes. Measured in-process, the extra tasks and messages were a quarter of a
-trivial request's CPU (211 -> 159 µs), so this subclass (Quart's ``asgi_http_class``
-extension point) takes the straight path:
+are finished bytes, so this subclass (Quart's ``asgi_http_class`` extension point) takes the
+straight path (its private hooks are in ``private_apis``):
 
 1. receive the whole body first, in the server's task, complete once its declared
    Content-Length is in (granian's empty last message is not awaited); bounded by
