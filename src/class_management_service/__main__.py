@@ -13,8 +13,7 @@ from dishka import make_async_container
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
-from class_management_service.di import providers_for
-from class_management_service.implementations.database import create_engine
+from class_management_service.di import create_engine, providers_for
 from class_management_service.implementations.migrations import upgrade_to_head
 from class_management_service.implementations.observability.prometheus_metrics import PrometheusMetrics
 from class_management_service.logging_config import configure_logging

@@ -21,8 +21,7 @@ from class_management_service.api.request_hooks import install_request_hooks
 from class_management_service.api.student_routes import student_bp
 from class_management_service.api.url_converters import ClassIdConverter
 from class_management_service.config import Settings
-from class_management_service.di import providers_for
-from class_management_service.implementations.database import create_engine
+from class_management_service.di import create_engine, providers_for
 from class_management_service.implementations.observability.prometheus_metrics import PrometheusMetrics
 from class_management_service.logging_config import configure_logging
 from class_management_service.relay.outbox_relay import OutboxRelay

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
-from dishka import Provider, Scope, from_context, provide
+from dishka import Provider, Scope, alias, from_context, provide
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,6 +22,8 @@ from class_management_service.implementations.observability.health_probes import
     RedisPingProbe,
 )
 from class_management_service.implementations.observability.prometheus_metrics import PrometheusMetrics
+from class_management_service.implementations.postgres.engine import create_postgres_engine
+from class_management_service.implementations.sqlite.engine import create_sqlite_engine
 from class_management_service.implementations.system_clock import SystemClock
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
@@ -51,18 +54,9 @@ class InfrastructureProvider(Provider):
     clock = provide(SystemClock, provides=ClockProtocol)
 
     metrics = from_context(provides=PrometheusMetrics)
-
-    @provide
-    def metrics_recorder(self, metrics: PrometheusMetrics) -> MetricsRecorderProtocol:
-        return metrics
-
-    @provide
-    def observability(self, metrics: PrometheusMetrics) -> ObservabilityProtocol:
-        return metrics
-
-    @provide
-    def relay_metrics(self, metrics: PrometheusMetrics) -> RelayMetricsProtocol:
-        return metrics
+    metrics_recorder = alias(source=PrometheusMetrics, provides=MetricsRecorderProtocol)
+    observability = alias(source=PrometheusMetrics, provides=ObservabilityProtocol)
+    relay_metrics = alias(source=PrometheusMetrics, provides=RelayMetricsProtocol)
 
 
 class EventDeliveryProvider(Provider):
@@ -165,20 +159,34 @@ class UnsupportedDatabaseError(ValueError):
         )
 
 
-BACKEND_BY_SCHEME: dict[str, type[Provider]] = {
-    "postgresql+asyncpg": PostgresProvider,
-    "sqlite+aiosqlite": SqliteProvider,
+@dataclass(frozen=True, slots=True)
+class Backend:
+    provider: type[Provider]
+    create_engine: Callable[[Settings], AsyncEngine]
+
+
+BACKEND_BY_SCHEME = {
+    "postgresql+asyncpg": Backend(PostgresProvider, create_postgres_engine),
+    "sqlite+aiosqlite": Backend(SqliteProvider, create_sqlite_engine),
 }
 
 
-def backend_provider(settings: Settings) -> Provider:
-    """The one place the storage backend is chosen: memory, or from the database URL's scheme."""
-    if settings.use_mock_repository:
-        return MemoryProvider()
+def _backend(settings: Settings) -> Backend:
+    """The one place the storage backend is chosen: from the database URL's scheme."""
     backend = BACKEND_BY_SCHEME.get(settings.database_url.partition("://")[0])
     if backend is None:
         raise UnsupportedDatabaseError(settings.database_url)
-    return backend()
+    return backend
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """The database URL's engine, configured for its backend; opens no connection until first use."""
+    return _backend(settings).create_engine(settings)
+
+
+def backend_provider(settings: Settings) -> Provider:
+    """The repositories: in memory when asked for, else the database URL's backend."""
+    return MemoryProvider() if settings.use_mock_repository else _backend(settings).provider()
 
 
 def providers_for(settings: Settings) -> list[Provider]:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.app import create_app
 from class_management_service.config import Settings
-from class_management_service.implementations.database import create_engine
+from class_management_service.di import create_engine
 from tests.conftest import MUTABLE_TABLES, unique_user
 
 INTERNAL_KEY = "internal-test-key"

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
+from class_management_service.di import create_engine
 from class_management_service.domain import event_builders
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
@@ -28,7 +29,6 @@ from class_management_service.domain.models import (
     StudentChanges,
     Unset,
 )
-from class_management_service.implementations.database import create_engine
 from class_management_service.implementations.memory.repositories import (
     InMemoryClassRepository,
     InMemoryStudentRepository,

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
+from class_management_service.di import create_engine
 from class_management_service.domain.models import NewClass
-from class_management_service.implementations.database import create_engine
 from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
 from class_management_service.implementations.postgres.leadership import asyncpg_dsn
 from class_management_service.implementations.postgres.outbox_doorbell import NOTIFY_CHANNEL, OutboxDoorbell

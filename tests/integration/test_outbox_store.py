@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
-from class_management_service.implementations.database import create_engine
+from class_management_service.di import create_engine
 from class_management_service.implementations.postgres import relay_store as postgres_relay_store
 from class_management_service.implementations.postgres.relay_store import AsyncpgOutboxStore
 from class_management_service.implementations.sql_common import MAX_ERROR_CHARS, utc

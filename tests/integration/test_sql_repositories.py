@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
+from class_management_service.di import create_engine
 from class_management_service.domain import event_builders
 from class_management_service.domain.errors import (
     ClassNotFoundError,
@@ -36,8 +37,7 @@ from class_management_service.domain.models import (
     StudentChanges,
     StudentFilter,
 )
-from class_management_service.implementations import database
-from class_management_service.implementations.database import create_engine
+from class_management_service.implementations.postgres import engine as postgres_engine
 from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
 from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
 from class_management_service.models_db import class_students, essay_students, event_outbox, students
@@ -344,7 +344,7 @@ async def test_a_killed_pooled_connection_costs_at_most_the_call_that_meets_it_w
     idle_ping_after_s: float,
     is_first_call_refused: bool,
 ) -> None:
-    monkeypatch.setattr(database, "IDLE_PING_AFTER_S", idle_ping_after_s)
+    monkeypatch.setattr(postgres_engine, "IDLE_PING_AFTER_S", idle_ping_after_s)
     engine = create_engine(Settings(database_url=postgres_url, database_pool_size=1, database_max_overflow=0))
     repo = class_repository("postgres", engine)
     owner = unique_user()

@@ -18,13 +18,10 @@ from class_management_service.domain.models import (
     RosterEntry,
     SchoolClass,
 )
-from class_management_service.implementations.database import (
-    read_sessions,
-    translate_database_errors,
-    write_sessions,
-)
+from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import class_statements as sql
+from class_management_service.implementations.sqlite.engine import read_sessions, write_sessions
 from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
 from class_management_service.implementations.sqlite.rows import to_roster_entry, to_school_class
 from class_management_service.protocols import ClassRepositoryProtocol, EventsFor

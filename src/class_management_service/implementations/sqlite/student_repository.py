@@ -23,14 +23,11 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
-from class_management_service.implementations.database import (
-    read_sessions,
-    translate_database_errors,
-    write_sessions,
-)
+from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import memberships as members
 from class_management_service.implementations.sqlite import student_statements as sql
+from class_management_service.implementations.sqlite.engine import read_sessions, write_sessions
 from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
 from class_management_service.implementations.sqlite.rows import to_student
 from class_management_service.implementations.sqlite.student_listing import like_literal, student_listing
