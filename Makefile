@@ -8,7 +8,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?=
 WORKERS ?= 1
 
-.PHONY: help install run serve migrate test test-only lint fmt services-up services-down bench clean
+.PHONY: help install run serve migrate test test-only lint fmt services-up services-down bench faults clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,14 +33,14 @@ services-down: ## Stop what services-up started
 	scripts/services.sh down
 
 lint: install ## ruff format check, ruff lint, mypy --strict, import-linter layer contracts
-	$(UV) run --frozen ruff format --check src tests bench
-	$(UV) run --frozen ruff check src tests bench
-	$(UV) run --frozen mypy src tests bench
+	$(UV) run --frozen ruff format --check src tests bench faults
+	$(UV) run --frozen ruff check src tests bench faults
+	$(UV) run --frozen mypy src tests bench faults
 	$(UV) run --frozen lint-imports
 
 fmt: install ## Format and autofix
-	$(UV) run --frozen ruff format src tests bench
-	$(UV) run --frozen ruff check --fix src tests bench
+	$(UV) run --frozen ruff format src tests bench faults
+	$(UV) run --frozen ruff check --fix src tests bench faults
 
 test: lint ## Lint, then every test level against real services it starts and stops itself
 	scripts/services.sh up
@@ -53,6 +53,10 @@ test-only: install ## Run pytest against already running services (make services
 bench: install ## Benchmarks (see bench/README.md); writes bench/results/latest.json
 	scripts/services.sh up
 	$(UV) run --frozen python -m bench.run $(BENCH_ARGS)
+
+faults: install ## Fault suite (≤ 10 min): faults under load against the production topology; faults/results/latest.md
+	scripts/services.sh up
+	timeout --signal=INT --kill-after=30 600 $(UV) run --frozen python -m faults $(FAULTS_ARGS)
 
 clean: ## Remove local state (SQLite file, caches); services must be down
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -52,6 +52,7 @@ def _service_env(
         f"{ENV_PREFIX}DATABASE_URL": database_url,
         f"{ENV_PREFIX}HOST": "127.0.0.1",
         f"{ENV_PREFIX}PORT": str(free_port()),
+        f"{ENV_PREFIX}RELAY_METRICS_PORT": str(free_port()),  # the relay process's /healthz, /metrics
         f"{ENV_PREFIX}LOG_LEVEL": "INFO",
         f"{ENV_PREFIX}LOG_FORMAT": "json",
         f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS": kafka,

@@ -10,45 +10,16 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
-from unittest import mock
 
 from bench.environment import ENV_PREFIX, REPO_ROOT
-from class_management_service import __main__ as production_cli
 
-PRODUCTION_FACTORY = "class_management_service.app:create_app"
 RELAY_COMMAND = (sys.executable, "-m", "class_management_service", "relay")
-BENCH_FACTORY = "bench.ceiling_app:create_app"
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-class _ExecInterceptedError(Exception):
-    def __init__(self, argv: list[str]) -> None:
-        self.argv = argv
-
-
-def _capture(_file: str, argv: list[str]) -> NoReturn:
-    raise _ExecInterceptedError(list(argv))
-
-
 def production_argv(workers: int, port: int) -> list[str]:
-    """What ``python -m class_management_service serve --workers N`` execs, with our port and factory.
-
-    Running the real CLI with ``execvp`` intercepted keeps every server flag identical to
-    production; only the port and the factory (create_app plus one ceiling route) differ.
-    """
-    try:
-        with mock.patch("os.execvp", _capture):
-            production_cli.main(["serve", "--workers", str(workers)])
-    except _ExecInterceptedError as captured:
-        argv = captured.argv
-    else:
-        raise RuntimeError("the serve command returned instead of exec'ing a server")
-    if PRODUCTION_FACTORY not in argv or "--port" not in argv:
-        raise RuntimeError(f"unexpected production server command: {argv}")
-    argv[argv.index(PRODUCTION_FACTORY)] = BENCH_FACTORY
-    argv[argv.index("--port") + 1] = str(port)
-    return argv
+    """The production server (``preloaded_granian.serve``) with our port and the bench's factory."""
+    return [sys.executable, "-m", "bench.serve_ceiling", str(workers), str(port)]
 
 
 def _stat_fields(pid: int) -> list[str]:

@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import signal
 import sys
 
 import uvloop
-from dishka import make_async_container
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from class_management_service import preloaded_granian
 from class_management_service.config import Settings
-from class_management_service.di import create_engine, providers_for
 from class_management_service.implementations.migrations import upgrade_to_head
-from class_management_service.implementations.observability.prometheus_metrics import PrometheusMetrics
-from class_management_service.logging_config import configure_logging
-from class_management_service.relay.outbox_relay import OutboxRelay
-from class_management_service.startup_objects import freeze_startup_objects
+from class_management_service.relay_process import run_relay
 
 
 def _serve(settings: Settings, workers: int, server: str) -> None:
-    target = "class_management_service.app:create_app"
     if server == "hypercorn":
+        # hypercorn does not replace a worker that was killed (OOM, SIGKILL) or crashed: its
+        # master stops and exits with status 0, so only a supervisor that restarts on any exit
+        # (systemd Restart=always, not on-failure) brings it back. granian respawns the worker.
         bind = f"{settings.host}:{settings.port}"
         os.execvp(  # noqa: S606 - replaces this process with the server, no shell involved
             sys.executable,
@@ -37,58 +32,10 @@ def _serve(settings: Settings, workers: int, server: str) -> None:
                 "uvloop",
                 "--bind",
                 bind,
-                f"{target}()",
+                f"{preloaded_granian.APP_FACTORY}()",
             ],
         )
-    os.execvp(  # noqa: S606 - replaces this process with the server, no shell involved
-        sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "granian",
-            "--interface",
-            "asgi",  # granian's default (RSGI) would answer every Quart request with an empty 500
-            "--factory",
-            "--loop",
-            "uvloop",
-            "--host",
-            settings.host,
-            "--port",
-            str(settings.port),
-            "--workers",
-            str(workers),
-            "--no-ws",
-            # A worker that dies (OOM kill, a crash in a C extension) is replaced instead of the
-            # master shutting the whole server down; 0.5 s keeps a crash loop from spinning.
-            "--respawn-failed-workers",
-            "--respawn-interval",
-            "0.5",
-            "--log-level",
-            "info",  # startup and shutdown lines only; the app writes its own access log
-            target,
-        ],
-    )
-
-
-async def _relay(settings: Settings) -> None:
-    """Run the relay until SIGTERM or SIGINT, then drain it and close everything it opened."""
-    configure_logging(settings)
-    engine = create_engine(settings)
-    context = {Settings: settings, AsyncEngine: engine, PrometheusMetrics: PrometheusMetrics()}
-    container = make_async_container(*providers_for(settings), context=context)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        relay = await container.get(OutboxRelay)
-        relay.start()
-        freeze_startup_objects()
-        await stop.wait()
-        await relay.stop()
-    finally:
-        await container.close()
-        await engine.dispose()
+    preloaded_granian.serve(settings.host, settings.port, workers)
 
 
 def _check_relay_settings(settings: Settings) -> None:
@@ -117,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "relay":
         _check_relay_settings(settings)
         # uvloop, as granian picks for the API workers: asyncpg and aiokafka spend less in the loop.
-        uvloop.run(_relay(settings))
+        uvloop.run(run_relay(settings))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from dishka import AsyncContainer, Provider, make_async_container
+from prometheus_client import CollectorRegistry
 from quart import Quart
 from quart_dishka import QuartDishka
 from quart_schema import Info, QuartSchema
@@ -23,6 +24,9 @@ from class_management_service.api.url_converters import ClassIdConverter
 from class_management_service.config import Settings
 from class_management_service.di import create_engine, providers_for
 from class_management_service.implementations.observability.prometheus_metrics import PrometheusMetrics
+from class_management_service.implementations.observability.prometheus_relay_metrics import (
+    PrometheusRelayMetrics,
+)
 from class_management_service.logging_config import configure_logging
 from class_management_service.relay.outbox_relay import OutboxRelay
 from class_management_service.startup_objects import freeze_startup_objects, thaw_startup_objects
@@ -91,6 +95,16 @@ def relay_runs_in_app(settings: Settings) -> bool:
     return settings.relay_enabled and settings.is_kafka_configured and not settings.use_mock_repository
 
 
+def _metrics_for(settings: Settings) -> tuple[PrometheusMetrics, PrometheusRelayMetrics]:
+    """The relay's series join the exposed registry only where the relay runs in this process;
+    otherwise they go to a registry nobody scrapes (the relay process exposes its own)."""
+    registry = CollectorRegistry()
+    if relay_runs_in_app(settings):
+        relay_metrics = PrometheusRelayMetrics(registry)
+        return PrometheusMetrics(registry, relay_metrics), relay_metrics
+    return PrometheusMetrics(registry), PrometheusRelayMetrics()
+
+
 def create_app(settings: Settings | None = None, *override_providers: Provider) -> HuleEduApp:
     """Build the app; no connection is opened until the first request or serving starts."""
     settings = settings or Settings()
@@ -98,12 +112,17 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
     app = HuleEduApp(__name__)
     _configure(app, settings)
     engine = create_engine(settings)
-    metrics = PrometheusMetrics()
+    metrics, relay_metrics = _metrics_for(settings)
     metrics.track_database_pool(engine)
     container = make_async_container(
         *providers_for(settings),
         *override_providers,
-        context={Settings: settings, AsyncEngine: engine, PrometheusMetrics: metrics},
+        context={
+            Settings: settings,
+            AsyncEngine: engine,
+            PrometheusMetrics: metrics,
+            PrometheusRelayMetrics: relay_metrics,
+        },
     )
     app.container = container
     app.database_engine = engine

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # On shutdown the relay keeps publishing what is pending for at most this long.
     relay_drain_timeout_s: float = Field(default=10.0, ge=0)
     outbox_retention_hours: float = Field(default=24.0, ge=0)
+    # /healthz turns degraded once the oldest unpublished outbox row is older than this.
+    outbox_stall_after_s: float = Field(default=60.0, gt=0)
+    # The `relay` process serves its own /healthz and /metrics here (on HOST).
+    relay_metrics_port: int = Field(default=5102, ge=1, le=65535)
 
     use_mock_repository: bool = False
     internal_api_key: SecretStr = SecretStr("")
@@ -57,10 +61,6 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
     @property
     def is_kafka_configured(self) -> bool:

@@ -1,4 +1,6 @@
-"""structlog setup: JSON lines (orjson) in production, readable console output in development."""
+"""structlog setup: JSON lines (orjson) in production, readable console output in development.
+
+Third-party loggers (stdlib logging) are rendered the same way, throttled against repeats."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import orjson
 import structlog
 
 from class_management_service.config import Settings
+from class_management_service.log_throttle import SUPPRESSED_ATTRIBUTE, RepeatThrottleFilter
 
 FLUSH_DELAY_S = 0.05
 
@@ -72,6 +75,13 @@ def _add_utc_timestamp(
 
 
 def configure_logging(settings: Settings) -> None:
+    """structlog for the service's own lines, and the same rendering for every stdlib logger.
+
+    Third-party libraries (aiokafka, asyncio, SQLAlchemy) log through the standard library; the
+    root handler renders their records with the service's processors, so each is one JSON line
+    with ``event``, ``level``, ``timestamp`` and ``logger``, and repeats are throttled
+    (``log_throttle.RepeatThrottleFilter``: one line per message per 10 s, ``suppressed=N``).
+    """
     level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
     iso_timestamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
     processors: list[structlog.typing.Processor]
@@ -93,9 +103,68 @@ def configure_logging(settings: Settings) -> None:
         logger_factory=factory,
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(
-        level=max(level, logging.WARNING), stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    _route_stdlib_logging(settings, max(level, logging.WARNING))
+
+
+class _CurrentStdout:
+    """Whatever ``sys.stdout`` is when a line is written (test runners swap it per test)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+class _StdlibHandler(logging.StreamHandler[_CurrentStdout]):
+    """The root handler this module installs; a second configure_logging() replaces it."""
+
+
+def stdlib_formatter(log_format: str) -> logging.Formatter:
+    """A formatter giving stdlib records the fields and rendering of the service's own lines."""
+    renderer: structlog.typing.Processor
+    if log_format == "json":
+        renderer = structlog.processors.JSONRenderer(serializer=_orjson_text)
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(allow=[SUPPRESSED_ATTRIBUTE]),
+            *_shared_processors(structlog.processors.TimeStamper(fmt="iso", utc=True)),
+        ],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
+
+
+def granian_formatter() -> logging.Formatter:
+    """Named by ``GRANIAN_LOG_DICTCONFIG``, which ``serve`` hands to granian."""
+    return stdlib_formatter(Settings().log_format)
+
+
+# granian's own lines (start-up, workers, shutdown) rendered as the service's lines.
+GRANIAN_LOG_DICTCONFIG: dict[str, object] = {
+    "formatters": {
+        name: {"()": "class_management_service.logging_config.granian_formatter"}
+        for name in ("generic", "access")
+    }
+}
+
+
+def _route_stdlib_logging(settings: Settings, level: int) -> None:
+    handler = _StdlibHandler(_CurrentStdout())
+    handler.setFormatter(stdlib_formatter(settings.log_format))
+    handler.addFilter(RepeatThrottleFilter())
+    root = logging.getLogger()
+    for previous in [h for h in root.handlers if isinstance(h, _StdlibHandler)]:
+        root.removeHandler(previous)
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _orjson_text(value: object, **_options: object) -> str:
+    # default=str: a library's odd ``extra`` value must not cost the whole line.
+    return orjson.dumps(value, default=str).decode()
 
 
 def _shared_processors(timestamp: structlog.typing.Processor) -> list[structlog.typing.Processor]:

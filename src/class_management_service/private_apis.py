@@ -60,3 +60,17 @@ def aiokafka_mark_closed(producer: Any) -> None:
 async def aiokafka_connection(host: str, port: int, request_timeout_ms: int) -> Any:
     """``aiokafka.conn.create_conn``: one broker connection outside a client (undocumented module)."""
     return await create_conn(host, port, request_timeout_ms=request_timeout_ms)
+
+
+def aiokafka_metadata_update(client: Any) -> Any:
+    """aiokafka's ``AIOKafkaClient._metadata_update``: the coroutine behind every metadata refresh.
+
+    None when an upgrade renamed it. Its ``_md_synchronizer`` task looks it up on the client per
+    refresh, so an attribute set on one client replaces it for that client only.
+    """
+    return getattr(client, "_metadata_update", None)
+
+
+def aiokafka_replace_metadata_update(client: Any, update: Any) -> None:
+    """Set ``AIOKafkaClient._metadata_update`` on one client (see ``aiokafka_metadata_update``)."""
+    client._metadata_update = update

@@ -26,6 +26,7 @@ from class_management_service.domain.models import (
 )
 
 # The relay's records, re-exported: the ports below speak them, and so do their users.
+from class_management_service.domain.outbox_records import BrokerState as BrokerState  # noqa: PLC0414
 from class_management_service.domain.outbox_records import OutboxRecord as OutboxRecord  # noqa: PLC0414
 from class_management_service.domain.outbox_records import PublishFailure as PublishFailure  # noqa: PLC0414
 from class_management_service.domain.outbox_records import RowFailure as RowFailure  # noqa: PLC0414
@@ -56,7 +57,6 @@ class ClassRepositoryProtocol(Protocol):
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         """Students of a class by last, first name; ``owner=None`` is a trusted internal caller."""
-        ...
 
 
 class StudentRepositoryProtocol(Protocol):
@@ -82,7 +82,6 @@ class OutboxStatsProtocol(Protocol):
 
     async def pending(self) -> tuple[int, float | None]:
         """Number of unpublished rows and the age in seconds of the oldest one."""
-        ...
 
 
 class ClockProtocol(Protocol):
@@ -99,16 +98,23 @@ class MetricsRecorderProtocol(Protocol):
     def student_created(self) -> None: ...
 
 
-class ObservabilityProtocol(Protocol):
-    """What the HTTP layer records and exposes: request metrics and the Prometheus exposition."""
-
-    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None: ...
+class RelayObservabilityProtocol(Protocol):
+    """What the relay process's status endpoint records at scrape time and exposes."""
 
     def record_outbox_backlog(self, pending: int, oldest_age_s: float | None) -> None: ...
 
     def render(self) -> tuple[bytes, str]:
         """The exposition body and its content type."""
-        ...
+
+
+class ObservabilityProtocol(RelayObservabilityProtocol, Protocol):
+    """What the HTTP layer records and exposes: request metrics, and the backlog where it relays."""
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None: ...
+
+    @property
+    def exposes_outbox_backlog(self) -> bool:
+        """Whether this process publishes the outbox (it owns the backlog gauges)."""
 
 
 class HealthProbeProtocol(Protocol):
@@ -125,7 +131,6 @@ class OutboxStoreProtocol(Protocol):
 
     async def claim(self, limit: int, skip_ids: Sequence[int] = ()) -> Sequence[OutboxRecord]:
         """Unpublished rows by id, skipping every key with a row in backoff, and ``skip_ids``."""
-        ...
 
     async def mark_published(self, ids: Sequence[int]) -> None: ...
 
@@ -144,7 +149,6 @@ class EventPublisherProtocol(Protocol):
 
     async def publish(self, records: Sequence[OutboxRecord]) -> list[PublishFailure | None]:
         """One outcome per record, in order: ``None`` once the broker acknowledged it."""
-        ...
 
     async def close(self) -> None: ...
 
@@ -165,7 +169,6 @@ class RelayLeadershipProtocol(Protocol):
 
     async def acquire(self) -> bool:
         """True while this relay leads; cheap to call before every batch."""
-        ...
 
     async def release(self) -> None: ...
 
@@ -180,6 +183,16 @@ class RelayMetricsProtocol(Protocol):
     def relay_batch(self, seconds: float) -> None: ...
 
     def notifications_failed(self, count: int) -> None: ...
+
+
+class RelayStateProtocol(Protocol):
+    """The relay as it runs in this process: whether it leads, and what it last saw of Kafka."""
+
+    @property
+    def is_leading(self) -> bool: ...
+
+    @property
+    def broker(self) -> BrokerState: ...
 
 
 IdFactory = Callable[[], UUID]

@@ -16,7 +16,7 @@ from tests.api.conftest import INTERNAL_KEY, Api, Json, assert_error
 from tests.conftest import unique_user
 
 Auth = Literal[
-    "owner", "none", "blank", "too-long", "wrong-key", "key-without-service", "owner-with-wrong-key"
+    "owner", "none", "blank", "too-long", "nbsp", "wrong-key", "key-without-service", "owner-with-wrong-key"
 ]
 NO_BODY: Any = object()
 UNKNOWN_ID = "5b0c3a8e-7f9d-4e21-9a55-0d6c2f1e8b47"
@@ -54,6 +54,7 @@ def _headers(api: Api, auth: Auth) -> dict[str, str]:
         "none": {},
         "blank": {"X-User-ID": "   "},
         "too-long": {"X-User-ID": "t" * 256},
+        "nbsp": {"X-User-ID": api.user + "\xa0"},
         "wrong-key": {"X-Internal-API-Key": "not-the-key", "X-Service-ID": "nlp_service"},
         "key-without-service": {"X-Internal-API-Key": INTERNAL_KEY},
         "owner-with-wrong-key": {**api.headers(), "X-Internal-API-Key": "not-the-key", "X-Service-ID": "x"},
@@ -94,8 +95,17 @@ def _student(first: object = "Ada", last: object = "Lovelace", **extra: object) 
     return {"person_name": {"first_name": first, "last_name": last}, **extra}
 
 
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
 def _naive_cursor() -> str:
-    return base64.urlsafe_b64encode(f"2025-01-01T00:00:00|{UNKNOWN_ID}".encode()).decode().rstrip("=")
+    return _cursor(f"2025-01-01T00:00:00|{UNKNOWN_ID}")
+
+
+# Both once overflowed on conversion to UTC (a 500); the service only issues UTC cursors.
+EARLIEST_EAST = "0001-01-01T00:00:00+14:00|00000000-0000-0000-0000-000000000000"
+LATEST_WEST = "9999-12-31T23:59:59-14:00|00000000-0000-0000-0000-000000000000"
 
 
 CLASSES, CLASS, STUDENTS, STUDENT = (
@@ -142,8 +152,30 @@ BAD_REQUESTS = [
     ),
     pytest.param(Bad("POST", CLASSES, 401, AUTH, json=_class(), auth="none"), id="class-create-no-user"),
     pytest.param(Bad("POST", CLASSES, 401, AUTH, json=_class(), auth="blank"), id="class-create-blank-user"),
+    pytest.param(Bad("POST", CLASSES, 401, AUTH, json=_class(), auth="too-long"), id="user-256"),
+    pytest.param(Bad("POST", CLASSES, 401, AUTH, json=_class(), auth="nbsp"), id="user-nbsp"),
     pytest.param(
-        Bad("POST", CLASSES, 400, V, json=_class(), auth="too-long", loc="X-User-ID"), id="user-256"
+        Bad(
+            "POST", CLASSES, 400, V, raw=b'{"name": "9A", "name": "9B", "course_codes": ["ENG5"]}', loc="name"
+        ),
+        id="class-create-duplicate-key",
+    ),
+    pytest.param(
+        Bad(
+            "POST",
+            CLASSES,
+            400,
+            V,
+            raw=b'{"name": "9A", "course_codes": ["ENG5"], "n\\u0061me": "9B"}',
+            loc="name",
+        ),
+        id="class-create-duplicate-escaped-key",
+    ),
+    pytest.param(
+        Bad(
+            "POST", CLASSES, 400, V, raw=b'{"name": "9A", "course_codes": ["ENG5"], "x": 1, "x": 1}', loc="x"
+        ),
+        id="class-create-duplicate-unknown-key",
     ),
     pytest.param(Bad("POST", CLASSES, 401, AUTH, json=_class(codes=[]), auth="none"), id="no-user-bad-body"),
     pytest.param(Bad("POST", CLASSES, 401, AUTH, raw=b"{", auth="none"), id="no-user-malformed-body"),
@@ -159,6 +191,12 @@ BAD_REQUESTS = [
         Bad("GET", CLASSES + "?cursor=" + _naive_cursor() + "&offset=2", 400, V), id="cursor-and-offset"
     ),
     pytest.param(Bad("GET", CLASSES, 401, AUTH, auth="none"), id="classes-list-no-user"),
+    pytest.param(
+        Bad("GET", CLASSES + "?cursor=" + _cursor(EARLIEST_EAST), 400, V), id="classes-cursor-year-0"
+    ),
+    pytest.param(
+        Bad("GET", CLASSES + "?cursor=" + _cursor(LATEST_WEST), 400, V), id="classes-cursor-year-10000"
+    ),
     # --- GET/PUT/DELETE /v1/classes/<id>
     pytest.param(Bad("GET", "/v1/classes/not-a-uuid", 400, V, loc="class_id"), id="class-get-bad-uuid"),
     pytest.param(Bad("GET", CLASS, 401, AUTH, auth="none"), id="class-get-no-user"),
@@ -295,6 +333,12 @@ BAD_REQUESTS = [
     pytest.param(Bad("GET", STUDENTS + "?q=" + quote("a\x00"), 400, V, loc="q"), id="students-q-nul"),
     pytest.param(Bad("GET", f"{STUDENTS}?class_id={UNKNOWN_ID}", 404, CNF), id="students-class-unknown"),
     pytest.param(Bad("GET", STUDENTS, 401, AUTH, auth="none"), id="students-list-no-user"),
+    pytest.param(
+        Bad("GET", STUDENTS + "?cursor=" + _cursor(EARLIEST_EAST), 400, V), id="students-cursor-year-0"
+    ),
+    pytest.param(
+        Bad("GET", STUDENTS + "?cursor=" + _cursor(LATEST_WEST), 400, V), id="students-cursor-year-10000"
+    ),
     # --- GET/PUT/DELETE /v1/classes/students/<id>
     pytest.param(Bad("GET", STUDENTS + "/nope", 400, V, loc="student_id"), id="student-get-bad-uuid"),
     pytest.param(Bad("GET", f"{STUDENTS}/{UNKNOWN_ID}", 404, "STUDENT_NOT_FOUND"), id="student-get-unknown"),
@@ -307,6 +351,17 @@ BAD_REQUESTS = [
         id="student-put-unknown",
     ),
     pytest.param(Bad("PUT", STUDENT, 400, V, raw=b"{'email': null}"), id="student-put-malformed-json"),
+    pytest.param(
+        Bad(
+            "PUT",
+            STUDENT,
+            400,
+            V,
+            raw=b'{"person_name": {"first_name": "A", "last_name": "B", "first_name": "C"}}',
+            loc="first_name",
+        ),
+        id="student-put-duplicate-nested-key",
+    ),
     pytest.param(Bad("PUT", STUDENT, 400, V, raw=b'{"email": "\x80"}'), id="student-put-not-utf8"),
     pytest.param(
         Bad("PUT", STUDENT, 400, V, json={"email": "nope"}, loc="email"), id="student-put-email-bad"

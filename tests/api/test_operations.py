@@ -200,8 +200,18 @@ async def test_metrics_count_requests_by_route_template_and_domain_creations_whe
     assert _samples(exposition, "cms_classes_created_total") == {(): 1.0}
     assert _samples(exposition, "cms_students_created_total") == {(): 2.0}
     assert "cms_http_request_duration_seconds" in exposition
-    assert _samples(exposition, "cms_outbox_pending") == {(): 3.0}
-    assert _samples(exposition, "cms_db_pool_in_use") == {(): 0.0}  # every connection returned
+    assert "cms_outbox_pending" not in exposition  # no relay runs here: the relay process owns it
+    assert await _pool_in_use_settles_at_zero(api)  # every connection returned
+
+
+async def _pool_in_use_settles_at_zero(api: Api) -> bool:
+    """The doorbell's NOTIFY after a commit may still hold a connection for a few milliseconds."""
+    for _ in range(100):
+        exposition = await (await api.client.get("/metrics")).get_data(as_text=True)
+        if _samples(exposition, "cms_db_pool_in_use") == {(): 0.0}:
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 EXPECTED_OPERATIONS = {

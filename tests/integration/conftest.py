@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -24,9 +26,12 @@ from class_management_service.config import Settings
 from class_management_service.di import providers_for
 from class_management_service.domain.events import ALL_TOPICS, STUDENT_UPDATED_TOPIC, EventEnvelope
 from class_management_service.implementations.messaging.kafka_topics import ensure_topics
-from class_management_service.implementations.observability.prometheus_metrics import PrometheusMetrics
+from class_management_service.implementations.observability.prometheus_relay_metrics import (
+    PrometheusRelayMetrics,
+)
 from class_management_service.models_db import event_outbox
 from class_management_service.relay.outbox_relay import OutboxRelay
+from class_management_service.relay_process import relay_context
 from tests.conftest import REPO_ROOT
 
 SERVICES_SCRIPT = REPO_ROOT / "scripts" / "services.sh"
@@ -78,7 +83,7 @@ class RelayHandle:
 
     relay: OutboxRelay
     container: AsyncContainer
-    metrics: PrometheusMetrics
+    metrics: PrometheusRelayMetrics
 
     def published(self) -> float:
         return self.metrics.registry.get_sample_value("cms_outbox_published_total") or 0.0
@@ -89,12 +94,10 @@ async def running_relay(
     settings: Settings, engine: AsyncEngine, *overrides: Provider, start: bool = True
 ) -> AsyncIterator[RelayHandle]:
     """A relay built the way ``python -m class_management_service relay`` builds it, stopped after."""
-    metrics = PrometheusMetrics()
-    container = make_async_container(
-        *providers_for(settings),
-        *overrides,
-        context={Settings: settings, AsyncEngine: engine, PrometheusMetrics: metrics},
-    )
+    context = relay_context(settings, engine)
+    metrics = context[PrometheusRelayMetrics]
+    assert isinstance(metrics, PrometheusRelayMetrics)
+    container = make_async_container(*providers_for(settings), *overrides, context=context)
     relay = await container.get(OutboxRelay)
     if start:
         relay.start()
@@ -272,3 +275,28 @@ def envelope_row(
 async def insert_rows(engine: AsyncEngine, rows: list[dict[str, object]]) -> None:
     async with engine.begin() as connection:
         await connection.execute(event_outbox.insert(), rows)
+
+
+@pytest.fixture
+async def empty_postgres_url(services_env: dict[str, str]) -> AsyncIterator[str]:
+    """A new PostgreSQL database with no tables at all, dropped after the test.
+
+    For tests that run ``migrate`` themselves, and for processes that must not share the
+    session database (its relay advisory lock) with other tests.
+    """
+    admin_dsn = services_env["CMS_PG_ADMIN_URL"]
+    name = f"cms_empty_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(
+            f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
+            "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+        )
+    finally:
+        await admin.close()
+    yield f"{services_env['CLASS_MANAGEMENT_SERVICE_DATABASE_URL'].rsplit('/', 1)[0]}/{name}"
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

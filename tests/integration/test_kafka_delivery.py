@@ -111,6 +111,10 @@ async def test_each_api_write_reaches_kafka_once_and_redis_once_when_relay_runs_
         metrics["cms_outbox_publish_failures_total"] == metrics["cms_redis_notification_failures_total"] == 0
     )
     assert metrics["cms_relay_batch_duration_seconds_count"] >= 1
+    # The embedded mode: this one process runs the relay, so it owns both kinds of series.
+    assert metrics["cms_relay_leader"] == 1
+    assert metrics["cms_outbox_pending"] == 0
+    assert any(name.startswith("cms_http_requests_total{") for name in metrics)
 
 
 async def _metrics(api: Api) -> dict[str, float]:

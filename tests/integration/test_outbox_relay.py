@@ -362,6 +362,7 @@ def _relay_env(postgres_url: str, services_env: dict[str, str]) -> dict[str, str
         },
         "CLASS_MANAGEMENT_SERVICE_DATABASE_URL": postgres_url,
         "CLASS_MANAGEMENT_SERVICE_LOG_LEVEL": "WARNING",
+        "CLASS_MANAGEMENT_SERVICE_RELAY_METRICS_PORT": str(closed_port()),  # free: runs may overlap
     }
 
 

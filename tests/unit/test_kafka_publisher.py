@@ -14,8 +14,16 @@ from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from class_management_service.config import Settings
 from class_management_service.domain.events import ALL_TOPICS, STUDENT_UPDATED_TOPIC, EventEnvelope
 from class_management_service.implementations.messaging import kafka_publisher
+from class_management_service.implementations.messaging.kafka_metadata_backoff import MetadataUpdateBackoff
 from class_management_service.implementations.messaging.kafka_publisher import AiokafkaEventPublisher
 from class_management_service.protocols import OutboxRecord
+
+
+class FakeClient:
+    """The one part of aiokafka's client the publisher touches: the metadata refresh it wraps."""
+
+    async def _metadata_update(self, _cluster: object, _topics: object) -> bool:
+        return True
 
 
 class FakeProducer:
@@ -29,6 +37,7 @@ class FakeProducer:
         self.refuse: dict[bytes, Exception] = {}
         self.is_stopped = False
         self.prefetched: list[str] = []
+        self.client = FakeClient()
         FakeProducer.instances.append(self)
 
     async def start(self) -> None:
@@ -158,3 +167,11 @@ async def test_an_unreachable_broker_fails_the_rest_of_the_batch_as_transient_an
     assert [key for _, _, key, _ in broken.sent] == [b"a"]
     assert not publisher.is_started
     assert broken.is_stopped
+
+
+async def test_start_paces_the_producers_metadata_refresh_with_a_backoff(
+    publisher: AiokafkaEventPublisher,
+) -> None:
+    await publisher.start()
+
+    assert isinstance(producer().client._metadata_update, MetadataUpdateBackoff)

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from class_management_service.config import Settings
+from class_management_service.domain.backoff import Backoff
 from class_management_service.protocols import PublishFailure
-from class_management_service.relay.backoff import Backoff
 from class_management_service.relay.batches import RelayBatches
 from class_management_service.relay.outbox_relay import OutboxRelay, RelayPorts
 from tests.fakes import FakeLeadership, FakeMetrics, FakeNotifier, FakePublisher, FakeStore, record

@@ -9,8 +9,10 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import aiokafka
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.client import AIOKafkaClient
 from aiokafka.conn import create_conn
 from flask.json.provider import DefaultJSONProvider
 from quart import Quart
@@ -88,3 +90,15 @@ def test_aiokafka_still_opens_single_broker_connections() -> None:
     assert inspect.iscoroutinefunction(create_conn)
     assert _parameters(create_conn)[:2] == ["host", "port"]
     assert "request_timeout_ms" in _parameters(create_conn)
+
+
+async def test_aiokafka_clients_still_refresh_metadata_through_one_replaceable_coroutine() -> None:
+    client = AIOKafkaClient(bootstrap_servers="127.0.0.1:9")
+    update = private_apis.aiokafka_metadata_update(client)
+    assert inspect.iscoroutinefunction(update), f"checked against 0.14.0, found {aiokafka.__version__}"
+    assert _parameters(update) == ["cluster_metadata", "topics"]
+
+    private_apis.aiokafka_replace_metadata_update(client, None)
+
+    assert private_apis.aiokafka_metadata_update(client) is None
+    assert private_apis.aiokafka_metadata_update(AIOKafkaClient(bootstrap_servers="127.0.0.1:9")) is not None

@@ -18,7 +18,9 @@ from class_management_service.implementations.messaging.redis_notifier import (
     create_redis_client,
     notification_message,
 )
-from class_management_service.implementations.observability.prometheus_metrics import PrometheusMetrics
+from class_management_service.implementations.observability.prometheus_relay_metrics import (
+    PrometheusRelayMetrics,
+)
 from class_management_service.protocols import OutboxRecord
 
 
@@ -54,7 +56,7 @@ class StubRedis:
         return StubPipeline(self)
 
 
-def failures(metrics: PrometheusMetrics) -> float:
+def failures(metrics: PrometheusRelayMetrics) -> float:
     return metrics.registry.get_sample_value("cms_redis_notification_failures_total") or 0.0
 
 
@@ -70,7 +72,7 @@ def test_message_is_the_websocket_shape_with_the_envelope_data() -> None:
 
 
 async def test_batches_go_out_in_order_on_each_teachers_channel() -> None:
-    client, metrics = StubRedis(), PrometheusMetrics()
+    client, metrics = StubRedis(), PrometheusRelayMetrics()
     notifier = RedisNotificationPublisher(client, metrics)  # type: ignore[arg-type]
 
     notifier.notify([record(STUDENT_CREATED_TOPIC, "t1"), record(CLASS_DELETED_TOPIC, "t2")])
@@ -88,7 +90,7 @@ async def test_batches_go_out_in_order_on_each_teachers_channel() -> None:
 
 
 async def test_a_redis_outage_is_counted_per_notification_and_never_raises() -> None:
-    client, metrics = StubRedis(is_down=True), PrometheusMetrics()
+    client, metrics = StubRedis(is_down=True), PrometheusRelayMetrics()
     notifier = RedisNotificationPublisher(client, metrics)  # type: ignore[arg-type]
 
     notifier.notify([record(STUDENT_CREATED_TOPIC), record(STUDENT_CREATED_TOPIC)])
@@ -116,7 +118,7 @@ async def test_notify_never_waits_for_redis_and_drops_what_does_not_fit_in_the_q
             pipeline.execute = execute  # type: ignore[method-assign]
             return pipeline
 
-    client, metrics = SlowRedis(), PrometheusMetrics()
+    client, metrics = SlowRedis(), PrometheusRelayMetrics()
     notifier = RedisNotificationPublisher(client, metrics)  # type: ignore[arg-type]
 
     for _ in range(150):  # the worker holds one batch, the queue 100, the rest are dropped
@@ -135,7 +137,7 @@ async def test_a_redis_that_accepts_but_never_answers_costs_one_batch_timeout(
     monkeypatch.setattr(redis_notifier, "SEND_TIMEOUT_S", 0.2)
     silent = await asyncio.start_server(_swallow, "127.0.0.1", 0)
     port = silent.sockets[0].getsockname()[1]
-    client, metrics = create_redis_client(f"redis://127.0.0.1:{port}/0"), PrometheusMetrics()
+    client, metrics = create_redis_client(f"redis://127.0.0.1:{port}/0"), PrometheusRelayMetrics()
     notifier = RedisNotificationPublisher(client, metrics)
     started = time.monotonic()
     try:

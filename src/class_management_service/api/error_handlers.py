@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from class_management_service.api.errors import AuthenticationError, RequestValidationError
 from class_management_service.domain import errors
+from class_management_service.error_log import traceback_without_messages, type_name
 
 log = structlog.get_logger(__name__)
 
@@ -82,8 +83,9 @@ async def _http_error(error: HTTPException) -> Response:
 
 
 async def _unexpected_error(error: Exception) -> Response:
-    # The traceback goes to the log with the correlation id; the client learns nothing internal.
-    log.exception("unhandled_error", error_type=type(error).__name__)
+    # One line with the correlation id: the type and frames of every exception in the chain, but no
+    # message (it may quote personal data); the client learns nothing internal.
+    log.error("unhandled_error", error_type=type_name(error), exception=traceback_without_messages(error))
     return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred")
 
 

@@ -23,6 +23,7 @@ async def healthz(health: FromDishka[HealthService]) -> tuple[dict[str, object],
         "version": config["SERVICE_VERSION"],
         "environment": config["ENVIRONMENT"],
         "checks": report.checks,
+        "detail": report.detail,
     }
     return body, 200 if report.is_ready else 503
 
@@ -32,11 +33,12 @@ async def healthz(health: FromDishka[HealthService]) -> tuple[dict[str, object],
 async def metrics(
     health: FromDishka[HealthService], observability: FromDishka[ObservabilityProtocol]
 ) -> Response:
-    try:
-        pending, oldest_age = await health.pending_outbox()
-    except Exception:  # noqa: BLE001, S110 - a scrape must succeed even when the database is down
-        pass
-    else:
-        observability.record_outbox_backlog(pending, oldest_age)
+    if observability.exposes_outbox_backlog:  # only a process that publishes owns the backlog series
+        try:
+            pending, oldest_age = await health.pending_outbox()
+        except Exception:  # noqa: BLE001, S110 - a scrape must succeed even when the database is down
+            pass
+        else:
+            observability.record_outbox_backlog(pending, oldest_age)
     body, content_type = observability.render()
     return Response(body, status=200, content_type=content_type)

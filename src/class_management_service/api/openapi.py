@@ -19,7 +19,13 @@ _JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
 # Routes without a response model: quart-schema leaves their `responses` empty, which OpenAPI forbids.
 _UNMODELLED_RESPONSES: dict[str, dict[str, Any]] = {
     "/healthz": {
-        "200": {"description": "Ready: the database is reachable", "content": _JSON_OBJECT},
+        "200": {
+            "description": (
+                "Ready: the database is reachable (`degraded`, with a `detail`, when Kafka or Redis"
+                " is down or the outbox stalls)"
+            ),
+            "content": _JSON_OBJECT,
+        },
         "503": {"description": "Not ready: the database is unreachable", "content": _JSON_OBJECT},
     },
     "/metrics": {

@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
 from class_management_service.api.errors import RequestValidationError
 from class_management_service.api.schemas import ListQuery
 from class_management_service.domain.models import PageRequest
+
+_UTC_OFFSET = timedelta(0)
 
 
 class _Keyed(Protocol):
@@ -28,17 +30,23 @@ def encode_cursor(created_at: datetime, item_id: UUID) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    invalid = RequestValidationError(
-        "cursor is invalid", [{"loc": ["query", "cursor"], "msg": "not a cursor from this API"}]
-    )
+    """The position a cursor names; anything ``encode_cursor`` could not have written is a 400.
+
+    Accepting only exact round trips rules out every lenient spelling the parsers allow (other
+    offsets, padding, upper-case or braced UUIDs, ISO week dates, ...), and a UTC offset of zero
+    keeps the moment inside the range every backend can compare without overflowing.
+    """
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created_at, item_id = raw.split("|", 1)
         moment, parsed_id = datetime.fromisoformat(created_at), UUID(item_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise invalid from None
-    if moment.tzinfo is None:
-        raise invalid
+        is_issued = moment.utcoffset() == _UTC_OFFSET and encode_cursor(moment, parsed_id) == cursor
+    except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError):
+        is_issued = False
+    if not is_issued:
+        raise RequestValidationError(
+            "cursor is invalid", [{"loc": ["query", "cursor"], "msg": "not a cursor from this API"}]
+        )
     return moment, parsed_id
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import uuid
 from uuid import UUID
 
@@ -16,6 +17,9 @@ CORRELATION_HEADER = "X-Correlation-ID"
 INTERNAL_KEY_HEADER = "X-Internal-API-Key"
 SERVICE_ID_HEADER = "X-Service-ID"
 MAX_USER_ID_LENGTH = 255
+# Visible ASCII only: no control characters, no non-ASCII look-alikes or spaces (e.g. \xa0, \x85).
+_USER_ID = re.compile(rf"[!-~]{{1,{MAX_USER_ID_LENGTH}}}")
+_HEADER_WHITESPACE = " \t"
 
 
 def correlation_id_from(header_value: str | None) -> UUID:
@@ -34,15 +38,22 @@ def current_correlation_id() -> UUID:
 
 
 def optional_user_id() -> str | None:
-    user_id = (request.headers.get(USER_HEADER) or "").strip()
-    if not user_id:
+    """The teacher's id: 1-255 visible ASCII characters after trimming ASCII spaces and tabs.
+
+    Absent or blank is None (the caller decides whether that is a 401); anything else outside the
+    format, including a header sent twice, is a 401 rather than an identity read some lenient way.
+    """
+    values = request.headers.getlist(USER_HEADER)
+    if not values:
         return None
-    if len(user_id) > MAX_USER_ID_LENGTH or "\x00" in user_id:
-        raise RequestValidationError(
-            f"{USER_HEADER} is invalid",
-            [{"loc": ["header", USER_HEADER], "msg": f"at most {MAX_USER_ID_LENGTH} printable characters"}],
-        )
-    return user_id
+    user_id = values[0].strip(_HEADER_WHITESPACE)
+    if len(values) == 1 and _USER_ID.fullmatch(user_id):
+        return user_id
+    if len(values) == 1 and not user_id:
+        return None
+    raise AuthenticationError(
+        f"{USER_HEADER} must be sent once, as 1-{MAX_USER_ID_LENGTH} visible ASCII characters"
+    )
 
 
 def current_actor() -> Actor:

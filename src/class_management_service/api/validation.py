@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from quart import request
 from quart_schema import document_querystring, document_request
 
+from class_management_service.api.duplicate_keys import first_duplicate_key
 from class_management_service.api.errors import RequestValidationError
 
 P = ParamSpec("P")
@@ -36,8 +37,19 @@ def _invalid(error: ValidationError, source: str) -> RequestValidationError:
     return RequestValidationError("Request validation failed", field_errors(error, source))
 
 
+def _duplicate(key: str) -> RequestValidationError:
+    return RequestValidationError(
+        f"Request validation failed: key {key!r} appears twice in one JSON object",
+        [{"loc": ["body", key], "msg": "duplicate key in a JSON object", "type": "duplicate_key"}],
+    )
+
+
 def json_body(model: type[M]) -> Callable[[Callable[Concatenate[M, P], Awaitable[R]]], Handler[P, R]]:
-    """Validate the JSON body into ``model`` and pass it as the handler's first argument."""
+    """Validate the JSON body into ``model`` and pass it as the handler's first argument.
+
+    A body that validates is then checked for duplicate keys (a 400 naming the key): checking
+    only valid bodies keeps the malformed-JSON and field errors exactly as pydantic reports them.
+    """
 
     def decorate(handler: Callable[Concatenate[M, P], Awaitable[R]]) -> Handler[P, R]:
         @wraps(handler)
@@ -47,6 +59,9 @@ def json_body(model: type[M]) -> Callable[[Callable[Concatenate[M, P], Awaitable
                 data = model.model_validate_json(raw)
             except ValidationError as error:
                 raise _invalid(error, "body") from None
+            duplicate = first_duplicate_key(raw)
+            if duplicate is not None:
+                raise _duplicate(duplicate)
             return await handler(data, *args, **kwargs)
 
         return document_request(model)(validated)

@@ -1,4 +1,4 @@
-"""What the relay handles: a stored outbox row, and the outcome of shipping one."""
+"""What the relay handles: a stored outbox row, the outcome of shipping one, and the broker's state."""
 
 from __future__ import annotations
 
@@ -37,3 +37,12 @@ class RowFailure:
     id: int
     error: str
     retry_in: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerState:
+    """What the relay last saw of Kafka: ``not_started``, ``ok`` or ``failing`` (since when, why)."""
+
+    state: str
+    failing_since: datetime | None = None
+    last_error: str | None = None

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from class_management_service.domain.backoff import Backoff
 from class_management_service.protocols import (
     EventPublisherProtocol,
     NotificationPublisherProtocol,
@@ -18,7 +19,6 @@ from class_management_service.protocols import (
     RelayMetricsProtocol,
     RowFailure,
 )
-from class_management_service.relay.backoff import Backoff
 
 FINISH_TIMEOUT_S = 5.0
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 import structlog
 
 from class_management_service.config import Settings
+from class_management_service.domain.backoff import Backoff
 from class_management_service.protocols import (
     EventPublisherProtocol,
     NotificationPublisherProtocol,
@@ -18,7 +19,6 @@ from class_management_service.protocols import (
     RelayLeadershipProtocol,
     RelayMetricsProtocol,
 )
-from class_management_service.relay.backoff import Backoff
 from class_management_service.relay.batches import RelayBatches
 
 PURGE_EVERY_S = 300.0

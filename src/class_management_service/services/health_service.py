@@ -1,4 +1,4 @@
-"""Readiness: the database decides; Kafka and Redis being down is reported as degraded, not fatal."""
+"""Readiness: the database decides; Kafka, Redis or a stalled outbox is reported as degraded."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from class_management_service.domain.outbox_backlog import stall_reason
 from class_management_service.protocols import HealthProbeProtocol, OutboxStatsProtocol
 
 PROBE_TIMEOUT_S = 2.0
@@ -13,25 +14,28 @@ PROBE_TIMEOUT_S = 2.0
 
 @dataclass(frozen=True, slots=True)
 class HealthReport:
-    """The /healthz answer: overall status, whether it is serviceable, and each check."""
+    """The /healthz answer: overall status, whether it is serviceable, each check, and why."""
 
     status: str
     is_ready: bool
     checks: dict[str, object]
+    detail: str | None = None
 
 
 class HealthService:
-    """Runs every probe concurrently with a timeout, plus the outbox backlog."""
+    """Runs every probe concurrently with a timeout, plus the outbox backlog and its stall rule."""
 
     def __init__(
         self,
         database: HealthProbeProtocol,
         others: Sequence[HealthProbeProtocol],
         outbox: OutboxStatsProtocol,
+        stall_after_s: float,
     ) -> None:
         self._database = database
         self._others = others
         self._outbox = outbox
+        self._stall_after_s = stall_after_s
 
     async def report(self) -> HealthReport:
         probes = [self._database, *self._others]
@@ -39,13 +43,20 @@ class HealthService:
         checks: dict[str, object] = {
             probe.name: result for probe, result in zip(probes, results, strict=True)
         }
-        is_ready = results[0] == "ok"
-        checks["outbox"] = (
-            await self._outbox_check() if is_ready else {"pending": None, "oldest_pending_age_s": None}
-        )
-        degraded = any(result == "down" for result in results[1:])
-        status = "unhealthy" if not is_ready else "degraded" if degraded else "healthy"
-        return HealthReport(status=status, is_ready=is_ready, checks=checks)
+        if results[0] != "ok":
+            checks["outbox"] = {"pending": None, "oldest_pending_age_s": None}
+            return HealthReport("unhealthy", is_ready=False, checks=checks, detail="database down")
+        pending, oldest_age = await self._outbox_backlog()
+        checks["outbox"] = {"pending": pending, "oldest_pending_age_s": oldest_age}
+        reasons = [
+            f"{probe.name} down" for probe, result in zip(probes, results, strict=True) if result == "down"
+        ]
+        stalled = stall_reason(oldest_age, self._stall_after_s)
+        if stalled is not None:
+            reasons.append(stalled)
+        if reasons:
+            return HealthReport("degraded", is_ready=True, checks=checks, detail="; ".join(reasons))
+        return HealthReport("healthy", is_ready=True, checks=checks)
 
     async def pending_outbox(self) -> tuple[int, float | None]:
         return await self._outbox.pending()
@@ -58,9 +69,8 @@ class HealthService:
             return "down"
         return "disabled" if result is None else "ok" if result else "down"
 
-    async def _outbox_check(self) -> dict[str, object]:
+    async def _outbox_backlog(self) -> tuple[int | None, float | None]:
         try:
-            pending, oldest_age = await asyncio.wait_for(self._outbox.pending(), PROBE_TIMEOUT_S)
+            return await asyncio.wait_for(self._outbox.pending(), PROBE_TIMEOUT_S)
         except Exception:  # noqa: BLE001 - the backlog is informative; its failure must not fail health
-            return {"pending": None, "oldest_pending_age_s": None}
-        return {"pending": pending, "oldest_pending_age_s": oldest_age}
+            return None, None

@@ -13,6 +13,7 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError
 from class_management_service import private_apis
 from class_management_service.config import Settings
 from class_management_service.domain.events import ALL_TOPICS
+from class_management_service.implementations.messaging.kafka_metadata_backoff import install_metadata_backoff
 from class_management_service.implementations.messaging.kafka_topics import ensure_topics
 from class_management_service.protocols import EventPublisherProtocol, OutboxRecord, PublishFailure
 
@@ -59,6 +60,7 @@ class AiokafkaEventPublisher(EventPublisherProtocol):
             max_batch_size=MAX_BATCH_BYTES,
             request_timeout_ms=self._settings.kafka_request_timeout_ms,
         )
+        install_metadata_backoff(producer.client)  # no busy loop while the broker is away
         try:
             await producer.start()
             # Metadata for every topic now, so that no send() waits for it later.

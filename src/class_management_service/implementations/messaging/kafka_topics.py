@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import for_code
 
@@ -13,8 +15,8 @@ MAX_REPLICATION_FACTOR = 3
 ADMIN_TIMEOUT_MS = 10_000
 
 
-async def ensure_topics(settings: Settings) -> list[str]:
-    """Create whichever of ``ALL_TOPICS`` is missing and return their names."""
+async def ensure_topics(settings: Settings, topics: Collection[str] = ALL_TOPICS) -> list[str]:
+    """Create whichever of ``topics`` (the service's own by default) is missing; return their names."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         client_id=f"{settings.kafka_client_id}-admin",
@@ -22,7 +24,7 @@ async def ensure_topics(settings: Settings) -> list[str]:
     )
     await admin.start()
     try:
-        missing = sorted(set(ALL_TOPICS) - set(await admin.list_topics()))
+        missing = sorted(set(topics) - set(await admin.list_topics()))
         if missing:
             await _create(admin, missing, settings.kafka_topic_partitions)
     finally:

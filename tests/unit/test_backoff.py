@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from class_management_service.relay.backoff import Backoff
+from class_management_service.domain.backoff import Backoff
 
 
 @pytest.mark.parametrize(
