@@ -39,15 +39,10 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     # After a commit wakes the relay it waits this long so one claim carries the commits that
-    # land meanwhile: at a thousand commits a second a claim and a mark per commit cost
-    # PostgreSQL more than the writes themselves. Measured at ~1,100 POST/s: 5 ms -> 0.16 ms of
-    # relay CPU per event, 20 ms -> 0.12, 50 ms -> 0.10, at commit->ack p99 37 / 50 / 80 ms.
+    # land meanwhile: a claim and a mark per commit would cost more than the writes themselves.
     relay_batch_window_s: float = Field(default=0.02, ge=0)
     # An API process sends at most one outbox NOTIFY per interval; the commits in between ride
     # on the next one. Each NOTIFY is a transaction of its own (a WAL flush) and a relay wake-up.
-    # Measured with POST student (1 worker, relay process, five interleaved pairs of runs): 5 ms ->
-    # 890 req/s, 0.18 ms of relay CPU per event, commit->ack p99 32 ms at 300/s; 20-25 ms ->
-    # 990 req/s, 0.15 ms, 42-48 ms. Four pairs of five favoured the longer interval.
     outbox_doorbell_interval_s: float = Field(default=0.02, gt=0)
     relay_max_backoff_s: float = Field(default=30.0, gt=0)
     # First wait after a failed row or broker failure; doubles (with jitter) up to the maximum.
@@ -66,10 +61,6 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
     @property
     def is_kafka_configured(self) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -25,6 +24,12 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+
+# The relay's records, re-exported: the ports below speak them, and so do their users.
+from class_management_service.domain.outbox_records import BrokerState as BrokerState  # noqa: PLC0414
+from class_management_service.domain.outbox_records import OutboxRecord as OutboxRecord  # noqa: PLC0414
+from class_management_service.domain.outbox_records import PublishFailure as PublishFailure  # noqa: PLC0414
+from class_management_service.domain.outbox_records import RowFailure as RowFailure  # noqa: PLC0414
 
 T_contra = TypeVar("T_contra", contravariant=True)
 
@@ -52,7 +57,6 @@ class ClassRepositoryProtocol(Protocol):
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         """Students of a class by last, first name; ``owner=None`` is a trusted internal caller."""
-        ...
 
 
 class StudentRepositoryProtocol(Protocol):
@@ -78,7 +82,6 @@ class OutboxStatsProtocol(Protocol):
 
     async def pending(self) -> tuple[int, float | None]:
         """Number of unpublished rows and the age in seconds of the oldest one."""
-        ...
 
 
 class ClockProtocol(Protocol):
@@ -95,23 +98,6 @@ class MetricsRecorderProtocol(Protocol):
     def student_created(self) -> None: ...
 
 
-class ObservabilityProtocol(Protocol):
-    """What the HTTP layer records and exposes: request metrics and the Prometheus exposition."""
-
-    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None: ...
-
-    @property
-    def exposes_outbox_backlog(self) -> bool:
-        """Whether this process publishes the outbox (it owns the backlog gauges)."""
-        ...
-
-    def record_outbox_backlog(self, pending: int, oldest_age_s: float | None) -> None: ...
-
-    def render(self) -> tuple[bytes, str]:
-        """The exposition body and its content type."""
-        ...
-
-
 class RelayObservabilityProtocol(Protocol):
     """What the relay process's status endpoint records at scrape time and exposes."""
 
@@ -119,7 +105,16 @@ class RelayObservabilityProtocol(Protocol):
 
     def render(self) -> tuple[bytes, str]:
         """The exposition body and its content type."""
-        ...
+
+
+class ObservabilityProtocol(RelayObservabilityProtocol, Protocol):
+    """What the HTTP layer records and exposes: request metrics, and the backlog where it relays."""
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None: ...
+
+    @property
+    def exposes_outbox_backlog(self) -> bool:
+        """Whether this process publishes the outbox (it owns the backlog gauges)."""
 
 
 class HealthProbeProtocol(Protocol):
@@ -131,44 +126,11 @@ class HealthProbeProtocol(Protocol):
     async def is_healthy(self) -> bool | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxRecord:
-    """One stored outbox row as the relay ships it: routing columns plus the envelope text."""
-
-    id: int
-    event_id: UUID
-    topic: str
-    key: str
-    user_id: str
-    correlation_id: UUID
-    payload: str
-    occurred_at: datetime
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class PublishFailure:
-    """Why one record was not acknowledged; ``is_transient`` blames the broker, not the record."""
-
-    error: str
-    is_transient: bool
-
-
-@dataclass(frozen=True, slots=True)
-class RowFailure:
-    """A failed row's new state: the error to keep and how long to wait before retrying it."""
-
-    id: int
-    error: str
-    retry_in: timedelta
-
-
 class OutboxStoreProtocol(Protocol):
     """The relay's view of the outbox table: claim in publish order, then record the outcome."""
 
     async def claim(self, limit: int, skip_ids: Sequence[int] = ()) -> Sequence[OutboxRecord]:
         """Unpublished rows by id, skipping every key with a row in backoff, and ``skip_ids``."""
-        ...
 
     async def mark_published(self, ids: Sequence[int]) -> None: ...
 
@@ -187,7 +149,6 @@ class EventPublisherProtocol(Protocol):
 
     async def publish(self, records: Sequence[OutboxRecord]) -> list[PublishFailure | None]:
         """One outcome per record, in order: ``None`` once the broker acknowledged it."""
-        ...
 
     async def close(self) -> None: ...
 
@@ -208,7 +169,6 @@ class RelayLeadershipProtocol(Protocol):
 
     async def acquire(self) -> bool:
         """True while this relay leads; cheap to call before every batch."""
-        ...
 
     async def release(self) -> None: ...
 
@@ -223,15 +183,6 @@ class RelayMetricsProtocol(Protocol):
     def relay_batch(self, seconds: float) -> None: ...
 
     def notifications_failed(self, count: int) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerState:
-    """What the relay last saw of Kafka: ``not_started``, ``ok`` or ``failing`` (since when, why)."""
-
-    state: str
-    failing_since: datetime | None = None
-    last_error: str | None = None
 
 
 class RelayStateProtocol(Protocol):

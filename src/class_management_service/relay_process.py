@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.api.relay_routes import relay_bp
 from class_management_service.config import Settings
-from class_management_service.di import providers_for
-from class_management_service.implementations.database import create_engine
-from class_management_service.implementations.outbox_relay import OutboxRelay
-from class_management_service.implementations.prometheus_metrics import PrometheusMetrics
-from class_management_service.implementations.prometheus_relay_metrics import PrometheusRelayMetrics
+from class_management_service.di import create_engine, providers_for
+from class_management_service.implementations.observability.prometheus_metrics import PrometheusMetrics
+from class_management_service.implementations.observability.prometheus_relay_metrics import (
+    PrometheusRelayMetrics,
+)
 from class_management_service.logging_config import configure_logging
+from class_management_service.relay.outbox_relay import OutboxRelay
 from class_management_service.startup_objects import freeze_startup_objects
 
 

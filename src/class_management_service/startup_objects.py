@@ -8,16 +8,13 @@ import gc
 def freeze_startup_objects() -> None:
     """Move every object that exists now to the permanent generation, where collections never look.
 
-    A serving process holds ~130,000 objects from start-up (modules, the DI graph, the app's
-    routes and schemas), none of which ever becomes garbage. CPython's full (generation 2)
-    collections walk all of them: measured in the API worker, 64-70 ms with the event loop
-    stopped, which every request in flight waits out (at 300 GET class-list requests/s the
-    open-loop p99 was 66 ms, the length of one such pause). Frozen, a full collection walks only
-    what was allocated since. Objects created later are collected as usual.
+    A serving process holds on the order of a hundred thousand objects from start-up (modules,
+    the DI graph, routes, schemas), none of which ever becomes garbage, yet CPython's full
+    collections walk all of them with the event loop stopped, a pause every request in flight
+    waits out. Frozen, a full collection walks only what was allocated since.
 
-    No collection first: start-up leaves about ten unreachable objects (measured), and a full
-    collection of a large heap (a test process building many apps) would cost far more than it
-    frees. Freezing and thawing only move lists, whatever the heap's size.
+    No collection first: start-up leaves next to no garbage, and a full collection of a large
+    heap (a test process building many apps) costs more than it frees.
     """
     gc.freeze()
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.app import create_app
 from class_management_service.config import Settings
+from class_management_service.di import create_engine
 from tests.conftest import MUTABLE_TABLES, unique_user
 
 INTERNAL_KEY = "internal-test-key"
@@ -67,6 +69,19 @@ class OutboxRow:
     envelope: Json
 
 
+_HEX_UUID = re.compile(r"[0-9a-f]{32}")
+_SQLITE_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?")
+
+
+def _as_postgres_reads_it(value: object) -> object:
+    """A raw SQLite column value as asyncpg returns it: UUIDs and aware UTC timestamps."""
+    if isinstance(value, str) and _HEX_UUID.fullmatch(value):
+        return UUID(value)
+    if isinstance(value, str) and _SQLITE_TIMESTAMP.fullmatch(value):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
+
+
 @dataclass
 class Api:
     """A test client plus the teacher it speaks as and the database it writes to."""
@@ -74,6 +89,7 @@ class Api:
     client: Client
     engine: AsyncEngine
     user: str
+    is_sqlite: bool = False
 
     def headers(self, user: str | None = None, **extra: str) -> dict[str, str]:
         return {"X-User-ID": user or self.user, **extra}
@@ -88,9 +104,14 @@ class Api:
 
     async def rows(self, sql: str, **params: object) -> list[Json]:
         """Runs a query on the database directly, bypassing the app."""
+        if self.is_sqlite:  # SQLite stores a UUID as its 32 hex digits
+            params = {name: value.hex if isinstance(value, UUID) else value for name, value in params.items()}
         async with self.engine.connect() as connection:
             result = await connection.execute(text(sql), params)
-            return [dict(row) for row in result.mappings()]
+            rows = [dict(row) for row in result.mappings()]
+        if self.is_sqlite:
+            return [{name: _as_postgres_reads_it(value) for name, value in row.items()} for row in rows]
+        return rows
 
     async def outbox(self) -> list[OutboxRow]:
         """Every outbox row, in insertion (publish) order."""
@@ -191,7 +212,37 @@ def assert_error(body: object, code: str, correlation_id: str | None = None) -> 
     return error
 
 
+SMOKE_ON_BOTH_BACKENDS = pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+"""For a module's ``pytestmark``: its tests run on PostgreSQL and on the embedded SQLite default."""
+
+
 @pytest.fixture
-async def api(clean_pg: AsyncEngine, postgres_url: str) -> AsyncIterator[Api]:
-    async with serving_client(api_settings(postgres_url)) as client:
-        yield Api(client=client, engine=clean_pg, user=unique_user())
+def backend() -> str:
+    """The database the app under test runs on; PostgreSQL unless a module asks for both."""
+    return "postgres"
+
+
+@pytest.fixture
+def api_database(request: pytest.FixtureRequest, backend: str) -> tuple[str, AsyncEngine | None]:
+    """The URL the app gets, and on PostgreSQL the emptied session database's engine.
+
+    Synchronous on purpose: async fixtures can only be looked up by name outside an event loop.
+    """
+    if backend == "postgres":
+        return request.getfixturevalue("postgres_url"), request.getfixturevalue("clean_pg")
+    return request.getfixturevalue("sqlite_url"), None
+
+
+@pytest.fixture
+async def api(api_database: tuple[str, AsyncEngine | None]) -> AsyncIterator[Api]:
+    url, engine = api_database
+    if engine is not None:
+        async with serving_client(api_settings(url)) as client:
+            yield Api(client=client, engine=engine, user=unique_user())
+        return
+    engine = create_engine(Settings(database_url=url))
+    try:
+        async with serving_client(api_settings(url)) as client:
+            yield Api(client=client, engine=engine, user=unique_user(), is_sqlite=True)
+    finally:
+        await engine.dispose()

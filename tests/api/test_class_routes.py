@@ -9,12 +9,15 @@ from uuid import UUID
 
 from tests.api.conftest import (
     INTERNAL_KEY,
+    SMOKE_ON_BOTH_BACKENDS,
     Api,
     Json,
     assert_envelope,
     parse_timestamp,
     single_new_event,
 )
+
+pytestmark = SMOKE_ON_BOTH_BACKENDS
 
 CLASS_KEYS = {
     "id",

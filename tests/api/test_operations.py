@@ -13,6 +13,7 @@ import schemathesis
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from class_management_service.app import HuleEduApp
 from class_management_service.config import Settings
 from tests.api.conftest import (
     Api,
@@ -158,6 +159,17 @@ def _samples(exposition: str, name: str) -> dict[tuple[str, ...], float]:
     return found
 
 
+async def _doorbell_done(api: Api) -> None:
+    """Wait until the outbox doorbell's NOTIFY after the last write has given its connection back."""
+    app = api.client.app
+    assert isinstance(app, HuleEduApp)
+    pool: Any = app.database_engine.sync_engine.pool
+    for _ in range(500):
+        if pool.checkedout() == 0:
+            return
+        await asyncio.sleep(0.01)
+
+
 async def test_metrics_count_requests_by_route_template_and_domain_creations_when_traffic_served(
     api: Api,
 ) -> None:
@@ -169,6 +181,7 @@ async def test_metrics_count_requests_by_route_template_and_domain_creations_whe
     await api.get_json(f"/v1/classes/students/{student['id']}")
     await api.create_student(email="second@example.com")
     await api.client.get(f"/v1/nothing/{uuid.uuid4()}")
+    await _doorbell_done(api)
 
     response = await api.client.get("/metrics")
 

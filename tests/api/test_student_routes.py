@@ -8,7 +8,16 @@ from uuid import UUID
 
 import pytest
 
-from tests.api.conftest import Api, Json, assert_envelope, parse_timestamp, single_new_event
+from tests.api.conftest import (
+    SMOKE_ON_BOTH_BACKENDS,
+    Api,
+    Json,
+    assert_envelope,
+    parse_timestamp,
+    single_new_event,
+)
+
+pytestmark = SMOKE_ON_BOTH_BACKENDS
 
 STUDENT_KEYS = {
     "id",

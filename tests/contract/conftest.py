@@ -1,4 +1,4 @@
-"""One scenario set, four implementations: in-memory, SQLite, PostgreSQL via SQLAlchemy and via asyncpg."""
+"""One scenario set, three backends: in-memory, SQLite (SQLAlchemy) and PostgreSQL (asyncpg)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
+from class_management_service.di import create_engine
 from class_management_service.domain import event_builders
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
@@ -28,17 +29,17 @@ from class_management_service.domain.models import (
     StudentChanges,
     Unset,
 )
-from class_management_service.implementations.database import create_engine
-from class_management_service.implementations.in_memory_repositories import (
+from class_management_service.implementations.memory.repositories import (
     InMemoryClassRepository,
     InMemoryStudentRepository,
 )
-from class_management_service.implementations.in_memory_store import InMemoryOutboxStats, InMemoryStore
-from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
-from class_management_service.implementations.pg_student_repository import AsyncpgStudentRepository
-from class_management_service.implementations.sql_class_repository import SqlAlchemyClassRepository
-from class_management_service.implementations.sql_outbox import SqlAlchemyOutboxStats
-from class_management_service.implementations.sql_student_repository import SqlAlchemyStudentRepository
+from class_management_service.implementations.memory.store import InMemoryOutboxStats, InMemoryStore
+from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
+from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
+from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
+from class_management_service.implementations.sqlite.class_repository import SqlAlchemyClassRepository
+from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
+from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.models_db import event_outbox
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
@@ -49,7 +50,7 @@ from class_management_service.protocols import (
 StoredEvent = tuple[str, UUID, str, dict[str, Any]]
 """(topic, aggregate_id, user_id, envelope) of one outbox row, in insertion order."""
 
-IMPLEMENTATIONS = ("memory", "sqlite", "postgres", "postgres-asyncpg")
+IMPLEMENTATIONS = ("memory", "sqlite", "postgres")
 BASE_TIME = datetime(2025, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
 _ticks = count(1)
 
@@ -168,7 +169,7 @@ def _memory_repos() -> Repos:
     )
 
 
-def _sql_repos(engine: AsyncEngine, *, is_asyncpg: bool = False) -> Repos:
+def _sql_repos(engine: AsyncEngine, *, is_postgres: bool = False) -> Repos:
     async def outbox() -> list[StoredEvent]:
         columns = event_outbox.c
         query = select(columns.topic, columns.aggregate_id, columns.user_id, columns.payload)
@@ -176,11 +177,11 @@ def _sql_repos(engine: AsyncEngine, *, is_asyncpg: bool = False) -> Repos:
             rows = (await conn.execute(query.order_by(columns.id))).all()
         return [(topic, UUID(agg), user, json.loads(payload)) for topic, agg, user, payload in rows]
 
-    if is_asyncpg:
+    if is_postgres:
         return Repos(
             AsyncpgClassRepository(engine),
             AsyncpgStudentRepository(engine),
-            SqlAlchemyOutboxStats(engine),
+            AsyncpgOutboxStats(engine),
             outbox,
         )
     return Repos(
@@ -205,17 +206,12 @@ async def sqlite_repos(sqlite_url: str) -> AsyncIterator[Repos]:
 
 @pytest.fixture
 def postgres_repos(clean_pg: AsyncEngine) -> Repos:
-    return _sql_repos(clean_pg)
-
-
-@pytest.fixture
-def postgres_asyncpg_repos(clean_pg: AsyncEngine) -> Repos:
-    return _sql_repos(clean_pg, is_asyncpg=True)
+    return _sql_repos(clean_pg, is_postgres=True)
 
 
 @pytest.fixture(params=IMPLEMENTATIONS)
 def repos(request: pytest.FixtureRequest) -> Repos:
     """The implementation under test; fixtures are looked up lazily so ``-k memory`` needs no database."""
-    found = request.getfixturevalue(f"{request.param.replace('-', '_')}_repos")
+    found = request.getfixturevalue(f"{request.param}_repos")
     assert isinstance(found, Repos)
     return found

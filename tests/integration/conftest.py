@@ -25,10 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from class_management_service.config import Settings
 from class_management_service.di import providers_for
 from class_management_service.domain.events import ALL_TOPICS, STUDENT_UPDATED_TOPIC, EventEnvelope
-from class_management_service.implementations.kafka_topics import ensure_topics
-from class_management_service.implementations.outbox_relay import OutboxRelay
-from class_management_service.implementations.prometheus_relay_metrics import PrometheusRelayMetrics
+from class_management_service.implementations.messaging.kafka_topics import ensure_topics
+from class_management_service.implementations.observability.prometheus_relay_metrics import (
+    PrometheusRelayMetrics,
+)
 from class_management_service.models_db import event_outbox
+from class_management_service.relay.outbox_relay import OutboxRelay
 from class_management_service.relay_process import relay_context
 from tests.conftest import REPO_ROOT
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the SQLAlchemy and asyncpg repository tests, and the choice between them."""
+"""Helpers shared by the SQL repository tests, and each SQL backend's repositories."""
 
 from __future__ import annotations
 
@@ -12,36 +12,36 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.domain.events import OutboxEvent
-from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
-from class_management_service.implementations.pg_student_repository import AsyncpgStudentRepository
-from class_management_service.implementations.sql_class_repository import SqlAlchemyClassRepository
-from class_management_service.implementations.sql_student_repository import SqlAlchemyStudentRepository
+from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
+from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
+from class_management_service.implementations.sqlite.class_repository import SqlAlchemyClassRepository
+from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.models_db import event_outbox
 from class_management_service.protocols import ClassRepositoryProtocol, StudentRepositoryProtocol
 
 AT = datetime(2025, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
 
-IMPLEMENTATIONS = ("sqlalchemy", "asyncpg")
-"""Ids for ``pytest.mark.parametrize("implementation", IMPLEMENTATIONS)``."""
+BACKENDS = ("postgres", "sqlite")
+"""Ids for ``pytest.mark.parametrize("backend", BACKENDS)``; each names its ``<backend>_url`` fixture."""
 
 _CLASS_REPOSITORIES: dict[str, Callable[[AsyncEngine], ClassRepositoryProtocol]] = {
-    "sqlalchemy": SqlAlchemyClassRepository,
-    "asyncpg": AsyncpgClassRepository,
+    "sqlite": SqlAlchemyClassRepository,
+    "postgres": AsyncpgClassRepository,
 }
 _STUDENT_REPOSITORIES: dict[str, Callable[[AsyncEngine], StudentRepositoryProtocol]] = {
-    "sqlalchemy": SqlAlchemyStudentRepository,
-    "asyncpg": AsyncpgStudentRepository,
+    "sqlite": SqlAlchemyStudentRepository,
+    "postgres": AsyncpgStudentRepository,
 }
 
 
-def class_repository(implementation: str, engine: AsyncEngine) -> ClassRepositoryProtocol:
-    """The ``implementation`` ("sqlalchemy" or "asyncpg") class repository over ``engine``."""
-    return _CLASS_REPOSITORIES[implementation](engine)
+def class_repository(backend: str, engine: AsyncEngine) -> ClassRepositoryProtocol:
+    """The ``backend``'s ("postgres" or "sqlite") class repository over ``engine``."""
+    return _CLASS_REPOSITORIES[backend](engine)
 
 
-def student_repository(implementation: str, engine: AsyncEngine) -> StudentRepositoryProtocol:
-    """The ``implementation`` ("sqlalchemy" or "asyncpg") student repository over ``engine``."""
-    return _STUDENT_REPOSITORIES[implementation](engine)
+def student_repository(backend: str, engine: AsyncEngine) -> StudentRepositoryProtocol:
+    """The ``backend``'s ("postgres" or "sqlite") student repository over ``engine``."""
+    return _STUDENT_REPOSITORIES[backend](engine)
 
 
 def no_events(_: object) -> list[OutboxEvent]:

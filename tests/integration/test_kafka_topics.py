@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from class_management_service.app import create_app
 from class_management_service.config import Settings
 from class_management_service.domain.events import ALL_TOPICS
-from class_management_service.implementations.kafka_topics import ensure_topics
+from class_management_service.implementations.messaging.kafka_topics import ensure_topics
 from tests.api.conftest import Api
 from tests.conftest import unique_user
 from tests.integration.conftest import KafkaTail, header, outbox_rows, relay_settings, wait_until

@@ -22,7 +22,7 @@ from class_management_service.domain.events import (
     STUDENT_UPDATED_TOPIC,
 )
 from class_management_service.implementations.migrations import upgrade_to_head
-from class_management_service.implementations.relay_leadership import ADVISORY_LOCK_KEY, asyncpg_dsn
+from class_management_service.implementations.postgres.leadership import ADVISORY_LOCK_KEY, asyncpg_dsn
 from tests.http_load import Client, Reply, Writers, create_student, rename_student
 from tests.integration.conftest import KafkaTail, header, wait_until
 from tests.processes import Command, command_env, free_port, running, wait_until_serving

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
+from class_management_service.di import create_engine
 from class_management_service.domain.models import NewClass
-from class_management_service.implementations.database import create_engine
-from class_management_service.implementations.outbox_doorbell import NOTIFY_CHANNEL, OutboxDoorbell
-from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
-from class_management_service.implementations.relay_leadership import asyncpg_dsn
+from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
+from class_management_service.implementations.postgres.leadership import asyncpg_dsn
+from class_management_service.implementations.postgres.outbox_doorbell import NOTIFY_CHANNEL, OutboxDoorbell
 from tests.api.conftest import closed_port_url
 from tests.conftest import unique_user
 from tests.integration.conftest import envelope_row, insert_rows

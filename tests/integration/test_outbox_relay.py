@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.app import create_app, relay_runs_in_app
 from class_management_service.config import Settings
-from class_management_service.implementations.database import create_engine
-from class_management_service.implementations.kafka_publisher import AiokafkaEventPublisher
-from class_management_service.implementations.outbox_doorbell import OutboxDoorbell
-from class_management_service.implementations.relay_leadership import ADVISORY_LOCK_KEY
+from class_management_service.di import create_engine
+from class_management_service.implementations.messaging.kafka_publisher import AiokafkaEventPublisher
+from class_management_service.implementations.postgres.leadership import ADVISORY_LOCK_KEY
+from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.protocols import EventPublisherProtocol, OutboxRecord, PublishFailure
 from tests.api.conftest import Api
 from tests.conftest import unique_user

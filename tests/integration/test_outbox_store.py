@@ -1,7 +1,7 @@
 """The relay's SQL on real PostgreSQL and SQLite: claim order, per-key backoff, marks, purge.
 
-Every test runs on each store the relay can get: SQLAlchemy Core on PostgreSQL and SQLite, and
-the asyncpg statements on PostgreSQL.
+Every test runs on each store the relay can get: asyncpg statements on PostgreSQL and
+SQLAlchemy Core on SQLite.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
-from class_management_service.implementations import outbox_store, pg_outbox_store
-from class_management_service.implementations.database import create_engine
-from class_management_service.implementations.outbox_store import MAX_ERROR_CHARS, SqlAlchemyOutboxStore
-from class_management_service.implementations.pg_outbox_store import AsyncpgOutboxStore
-from class_management_service.implementations.sql_rows import utc
+from class_management_service.di import create_engine
+from class_management_service.implementations.postgres import relay_store as postgres_relay_store
+from class_management_service.implementations.postgres.relay_store import AsyncpgOutboxStore
+from class_management_service.implementations.sql_common import MAX_ERROR_CHARS, utc
+from class_management_service.implementations.sqlite import relay_store as sqlite_relay_store
+from class_management_service.implementations.sqlite.relay_store import SqlAlchemyOutboxStore
 from class_management_service.protocols import OutboxStoreProtocol, RowFailure
 from tests.integration.conftest import envelope_row, insert_rows, outbox_rows
 
@@ -32,7 +33,6 @@ async def sqlite_engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
 
 _STORES: dict[str, tuple[str, Callable[[AsyncEngine], OutboxStoreProtocol]]] = {
     "pg-asyncpg": ("clean_pg", AsyncpgOutboxStore),
-    "pg-sqlalchemy": ("clean_pg", SqlAlchemyOutboxStore),
     "sqlite": ("sqlite_engine", SqlAlchemyOutboxStore),
 }
 
@@ -162,7 +162,7 @@ async def test_mark_failed_records_each_row_of_a_batch_with_its_own_error_and_re
 async def test_purge_goes_on_chunk_by_chunk_until_no_old_row_is_left(
     engine: AsyncEngine, store: OutboxStoreProtocol, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for module in (outbox_store, pg_outbox_store):
+    for module in (sqlite_relay_store, postgres_relay_store):
         monkeypatch.setattr(module, "PURGE_CHUNK", 2)
     ids = await _seed(engine, "a", "b", "c", "d", "e", "pending")
     await store.mark_published(ids[:5])

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
+from class_management_service.di import create_engine
 from class_management_service.domain import event_builders as eb
 from class_management_service.domain.errors import ClassNotFoundError, RepositoryUnavailableError
 from class_management_service.domain.events import OutboxEvent
@@ -31,10 +32,9 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
-from class_management_service.implementations.database import create_engine
-from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
-from class_management_service.implementations.pg_connection import pg_connection
-from class_management_service.implementations.pg_student_repository import AsyncpgStudentRepository
+from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
+from class_management_service.implementations.postgres.connection import pg_connection
+from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from tests.conftest import unique_email, unique_user
 from tests.integration.repository_helpers import closed_port, no_events
 

@@ -23,8 +23,8 @@ from class_management_service.domain.models import (
     NewStudent,
     SchoolClass,
 )
-from class_management_service.implementations.pg_class_repository import AsyncpgClassRepository
-from class_management_service.implementations.pg_student_repository import AsyncpgStudentRepository
+from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
+from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from tests.conftest import unique_email, unique_user
 from tests.integration.repository_helpers import AT, no_events, outbox_rows_of
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import asyncpg
 from alembic.script import ScriptDirectory
 
+from class_management_service.di import create_engine
 from class_management_service.domain.events import STUDENT_CREATED_TOPIC
-from class_management_service.implementations.database import create_engine
 from class_management_service.implementations.migrations import alembic_config, upgrade_to_head
-from class_management_service.implementations.relay_leadership import asyncpg_dsn
+from class_management_service.implementations.postgres.leadership import asyncpg_dsn
 from tests.http_load import Client, Reply, Writers, create_student
 from tests.integration.conftest import (
     KafkaTail,

@@ -1,6 +1,6 @@
 """What the SQL repositories have: the outbox row itself, constraints, cascades, locks, outages.
 
-The lock and pool scenarios run against the asyncpg repositories too (``implementation``)."""
+Each scenario runs on each SQL backend: asyncpg on PostgreSQL, SQLAlchemy on SQLite."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
+from class_management_service.di import create_engine
 from class_management_service.domain import event_builders
 from class_management_service.domain.errors import (
     ClassNotFoundError,
@@ -36,16 +37,15 @@ from class_management_service.domain.models import (
     StudentChanges,
     StudentFilter,
 )
-from class_management_service.implementations import database
-from class_management_service.implementations.database import create_engine
-from class_management_service.implementations.sql_class_repository import SqlAlchemyClassRepository
-from class_management_service.implementations.sql_outbox import SqlAlchemyOutboxStats
-from class_management_service.implementations.sql_student_repository import SqlAlchemyStudentRepository
+from class_management_service.implementations.postgres import engine as postgres_engine
+from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
+from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
 from class_management_service.models_db import class_students, essay_students, event_outbox, students
+from class_management_service.protocols import ClassRepositoryProtocol, StudentRepositoryProtocol
 from tests.conftest import unique_email, unique_user
 from tests.integration.repository_helpers import (
     AT,
-    IMPLEMENTATIONS,
+    BACKENDS,
     class_repository,
     closed_port,
     kill_backends_of,
@@ -55,9 +55,14 @@ from tests.integration.repository_helpers import (
 )
 
 
-@pytest.fixture(params=["postgres", "sqlite"])
-def database_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue(f"{request.param}_url"))
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, backend: str) -> str:
+    return str(request.getfixturevalue(f"{backend}_url"))
 
 
 @pytest.fixture
@@ -68,13 +73,13 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def class_repo(engine: AsyncEngine) -> SqlAlchemyClassRepository:
-    return SqlAlchemyClassRepository(engine)
+def class_repo(backend: str, engine: AsyncEngine) -> ClassRepositoryProtocol:
+    return class_repository(backend, engine)
 
 
 @pytest.fixture
-def student_repo(engine: AsyncEngine) -> SqlAlchemyStudentRepository:
-    return SqlAlchemyStudentRepository(engine)
+def student_repo(backend: str, engine: AsyncEngine) -> StudentRepositoryProtocol:
+    return student_repository(backend, engine)
 
 
 def _new_class(owner: str, at: datetime = AT) -> NewClass:
@@ -97,7 +102,7 @@ async def _count(engine: AsyncEngine, table: Any, *where: Any) -> int:
 
 
 async def test_a_write_leaves_exactly_one_outbox_row_holding_the_built_envelope_when_it_succeeds(
-    engine: AsyncEngine, class_repo: SqlAlchemyClassRepository, student_repo: SqlAlchemyStudentRepository
+    engine: AsyncEngine, class_repo: ClassRepositoryProtocol, student_repo: StudentRepositoryProtocol
 ) -> None:
     owner = unique_user()
     actor = Actor(owner, uuid.uuid4())
@@ -124,7 +129,7 @@ async def test_a_write_leaves_exactly_one_outbox_row_holding_the_built_envelope_
 
 
 async def test_a_refused_student_write_leaves_no_row_anywhere_when_email_is_taken_or_a_class_is_foreign(
-    engine: AsyncEngine, class_repo: SqlAlchemyClassRepository, student_repo: SqlAlchemyStudentRepository
+    engine: AsyncEngine, class_repo: ClassRepositoryProtocol, student_repo: StudentRepositoryProtocol
 ) -> None:
     owner, email = unique_user(), unique_email()
     mine = await class_repo.create(_new_class(owner), no_events)
@@ -150,7 +155,7 @@ async def test_a_refused_student_write_leaves_no_row_anywhere_when_email_is_take
 
 
 async def test_the_unique_index_refuses_a_second_email_when_only_the_case_differs(
-    engine: AsyncEngine, student_repo: SqlAlchemyStudentRepository
+    engine: AsyncEngine, student_repo: StudentRepositoryProtocol
 ) -> None:
     owner, email = unique_user(), unique_email()
     await student_repo.create(_new_student(owner, email), no_events)
@@ -166,7 +171,7 @@ async def test_the_unique_index_refuses_a_second_email_when_only_the_case_differ
 
 
 async def test_deleting_cascades_to_memberships_and_essay_matches_when_a_class_or_student_goes(
-    engine: AsyncEngine, class_repo: SqlAlchemyClassRepository, student_repo: SqlAlchemyStudentRepository
+    engine: AsyncEngine, class_repo: ClassRepositoryProtocol, student_repo: StudentRepositoryProtocol
 ) -> None:
     owner = unique_user()
     first, second = [await class_repo.create(_new_class(owner), no_events) for _ in range(2)]
@@ -205,20 +210,9 @@ async def _memberships_of_teacher(engine: AsyncEngine, owner: str) -> list[Any]:
         return list((await connection.execute(query)).all())
 
 
-@pytest.mark.parametrize(
-    ("implementation", "database_url"),
-    [
-        pytest.param("sqlalchemy", "postgres", id="sqlalchemy-postgres"),
-        pytest.param("sqlalchemy", "sqlite", id="sqlalchemy-sqlite"),
-        pytest.param("asyncpg", "postgres", id="asyncpg-postgres"),
-    ],
-    indirect=["database_url"],
-)
 async def test_outbox_ids_follow_commit_order_when_fifty_updates_of_one_student_race(
-    engine: AsyncEngine, implementation: str
+    engine: AsyncEngine, class_repo: ClassRepositoryProtocol, student_repo: StudentRepositoryProtocol
 ) -> None:
-    class_repo = class_repository(implementation, engine)
-    student_repo = student_repository(implementation, engine)
     owner = unique_user()
     actor = Actor(owner, uuid.uuid4())
     school_classes = [await class_repo.create(_new_class(owner), no_events) for _ in range(50)]
@@ -241,7 +235,7 @@ async def test_outbox_ids_follow_commit_order_when_fifty_updates_of_one_student_
 
 
 async def test_timestamps_read_back_as_aware_utc_and_sort_by_instant_when_written_with_other_offsets(
-    class_repo: SqlAlchemyClassRepository,
+    class_repo: ClassRepositoryProtocol,
 ) -> None:
     owner = unique_user()
     plus_two = timezone(timedelta(hours=2))
@@ -258,8 +252,9 @@ async def test_timestamps_read_back_as_aware_utc_and_sort_by_instant_when_writte
     assert fetched.created_at.utcoffset() == timedelta(0)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # counts SQLAlchemy's cursor executes
 async def test_listing_runs_a_fixed_number_of_selects_when_every_row_has_memberships(
-    engine: AsyncEngine, class_repo: SqlAlchemyClassRepository, student_repo: SqlAlchemyStudentRepository
+    engine: AsyncEngine, class_repo: ClassRepositoryProtocol, student_repo: StudentRepositoryProtocol
 ) -> None:
     owner = unique_user()
     school_classes: list[SchoolClass] = [
@@ -294,9 +289,9 @@ def _select_counter(selects: list[str]) -> Callable[..., None]:
     return count
 
 
-@pytest.fixture(params=["postgres", "sqlite"])
-async def unreachable_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "postgres":
+@pytest.fixture
+async def unreachable_engine(backend: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    if backend == "postgres":
         url = f"postgresql+asyncpg://cms:cms@127.0.0.1:{closed_port()}/cms"
     else:
         url = f"sqlite+aiosqlite:///{tmp_path}"  # a directory cannot be opened as a database file
@@ -306,24 +301,26 @@ async def unreachable_engine(request: pytest.FixtureRequest, tmp_path: Path) -> 
 
 
 async def test_every_kind_of_call_raises_repository_unavailable_when_the_database_cannot_be_reached(
-    unreachable_engine: AsyncEngine,
+    unreachable_engine: AsyncEngine, backend: str
 ) -> None:
     owner = unique_user()
-    class_repo = SqlAlchemyClassRepository(unreachable_engine)
-    student_repo = SqlAlchemyStudentRepository(unreachable_engine)
+    class_repo = class_repository(backend, unreachable_engine)
+    student_repo = student_repository(backend, unreachable_engine)
+    stats = (
+        AsyncpgOutboxStats(unreachable_engine)
+        if backend == "postgres"
+        else SqlAlchemyOutboxStats(unreachable_engine)
+    )
 
     with pytest.raises(RepositoryUnavailableError):
         await class_repo.get(owner, uuid.uuid4())
     with pytest.raises(RepositoryUnavailableError):
         await student_repo.create(_new_student(owner), no_events)
     with pytest.raises(RepositoryUnavailableError):
-        await SqlAlchemyOutboxStats(unreachable_engine).pending()
+        await stats.pending()
 
 
-@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
-async def test_a_call_raises_repository_unavailable_when_the_pool_stays_exhausted(
-    postgres_url: str, implementation: str
-) -> None:
+async def test_a_call_raises_repository_unavailable_when_the_pool_stays_exhausted(postgres_url: str) -> None:
     settings = Settings(
         database_url=postgres_url,
         database_pool_size=1,
@@ -334,24 +331,22 @@ async def test_a_call_raises_repository_unavailable_when_the_pool_stays_exhauste
     try:
         async with engine.connect():
             with pytest.raises(RepositoryUnavailableError):
-                await class_repository(implementation, engine).get(unique_user(), uuid.uuid4())
+                await class_repository("postgres", engine).get(unique_user(), uuid.uuid4())
     finally:
         await engine.dispose()
 
 
-@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
 @pytest.mark.parametrize(("idle_ping_after_s", "is_first_call_refused"), [(0.0, False), (3600.0, True)])
 async def test_a_killed_pooled_connection_costs_at_most_the_call_that_meets_it_when_postgres_drops_it(
-    implementation: str,
     postgres_url: str,
     pg_engine: AsyncEngine,
     monkeypatch: pytest.MonkeyPatch,
     idle_ping_after_s: float,
     is_first_call_refused: bool,
 ) -> None:
-    monkeypatch.setattr(database, "IDLE_PING_AFTER_S", idle_ping_after_s)
+    monkeypatch.setattr(postgres_engine, "IDLE_PING_AFTER_S", idle_ping_after_s)
     engine = create_engine(Settings(database_url=postgres_url, database_pool_size=1, database_max_overflow=0))
-    repo = class_repository(implementation, engine)
+    repo = class_repository("postgres", engine)
     owner = unique_user()
     school_class = await repo.create(_new_class(owner), no_events)
     try:

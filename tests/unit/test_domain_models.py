@@ -7,25 +7,22 @@ from datetime import UTC, datetime
 
 import pytest
 
+from class_management_service.api.errors import AuthenticationError, RequestValidationError
 from class_management_service.domain.errors import (
-    AuthenticationError,
     ClassManagementError,
     ClassNotFoundError,
     CourseNotFoundError,
     DuplicateStudentEmailError,
     MultipleCourseError,
     RepositoryUnavailableError,
-    RequestValidationError,
     StudentNotFoundError,
 )
 from class_management_service.domain.models import (
     UNSET,
     PageRequest,
     Student,
-    full_name_of,
-    single_course_code,
-    unique_ids,
 )
+from class_management_service.domain.rules import full_name_of, single_course_code, unique_ids
 
 CLASS_A = uuid.UUID("00000000-0000-4000-8000-00000000000a")
 CLASS_B = uuid.UUID("00000000-0000-4000-8000-00000000000b")

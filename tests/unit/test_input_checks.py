@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from class_management_service.api.duplicate_keys import MAX_REPORTED_KEY_LENGTH, first_duplicate_key
+from class_management_service.api.errors import RequestValidationError
 from class_management_service.api.pagination import decode_cursor, encode_cursor
-from class_management_service.domain.errors import RequestValidationError
 from class_management_service.error_log import traceback_without_messages
 
 _JSON = st.recursive(

@@ -13,9 +13,9 @@ from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 
 from class_management_service.config import Settings
 from class_management_service.domain.events import ALL_TOPICS, STUDENT_UPDATED_TOPIC, EventEnvelope
-from class_management_service.implementations import kafka_publisher
-from class_management_service.implementations.kafka_metadata_backoff import MetadataUpdateBackoff
-from class_management_service.implementations.kafka_publisher import AiokafkaEventPublisher
+from class_management_service.implementations.messaging import kafka_publisher
+from class_management_service.implementations.messaging.kafka_metadata_backoff import MetadataUpdateBackoff
+from class_management_service.implementations.messaging.kafka_publisher import AiokafkaEventPublisher
 from class_management_service.protocols import OutboxRecord
 
 

@@ -1,147 +1,21 @@
-"""OutboxRelay with hand-written fakes: what it marks, what it retries and when, how it waits."""
+"""OutboxRelay with the fakes of ``tests/fakes.py``: what it marks, what it retries and when, how it waits."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from class_management_service.config import Settings
-from class_management_service.implementations.outbox_relay import OutboxRelay, RelayPorts
-from class_management_service.implementations.relay_backoff import Backoff
-from class_management_service.implementations.relay_batches import RelayBatches
-from class_management_service.protocols import (
-    EventPublisherProtocol,
-    NotificationPublisherProtocol,
-    OutboxRecord,
-    OutboxStoreProtocol,
-    PublishFailure,
-    RelayLeadershipProtocol,
-    RelayMetricsProtocol,
-    RowFailure,
-)
+from class_management_service.domain.backoff import Backoff
+from class_management_service.protocols import PublishFailure
+from class_management_service.relay.batches import RelayBatches
+from class_management_service.relay.outbox_relay import OutboxRelay, RelayPorts
+from tests.fakes import FakeLeadership, FakeMetrics, FakeNotifier, FakePublisher, FakeStore, record
 
 BROKER_DOWN = PublishFailure("KafkaConnectionError", is_transient=True)
 POISON = PublishFailure("unknown topic 'x'", is_transient=False)
-
-
-def record(row_id: int, key: str = "k", attempts: int = 0) -> OutboxRecord:
-    return OutboxRecord(
-        id=row_id,
-        event_id=uuid.uuid4(),
-        topic="huleedu.class.updated.v1",
-        key=key,
-        user_id="teacher",
-        correlation_id=uuid.uuid4(),
-        payload="{}",
-        occurred_at=datetime.now(UTC) - timedelta(seconds=1),
-        attempts=attempts,
-    )
-
-
-class FakeStore(OutboxStoreProtocol):
-    """Hands out whatever the test queued, oldest first, and remembers the outcomes."""
-
-    def __init__(self, *records: OutboxRecord) -> None:
-        self.queue = list(records)
-        self.published: list[int] = []
-        self.failed: list[RowFailure] = []
-        self.purges: list[timedelta] = []
-        self.claims = 0
-        self.skipped: list[list[int]] = []
-        self.has_claimed = asyncio.Event()
-
-    async def claim(self, limit: int, skip_ids: Sequence[int] = ()) -> Sequence[OutboxRecord]:
-        self.claims += 1
-        self.skipped.append(list(skip_ids))
-        self.has_claimed.set()
-        batch, self.queue = self.queue[:limit], self.queue[limit:]
-        return batch
-
-    async def mark_published(self, ids: Sequence[int]) -> None:
-        self.published.extend(ids)
-
-    async def mark_failed(self, failures: Sequence[RowFailure]) -> None:
-        self.failed.extend(failures)
-
-    async def purge_published(self, older_than: timedelta) -> int:
-        self.purges.append(older_than)
-        return 0
-
-
-class FakePublisher(EventPublisherProtocol):
-    """Acknowledges everything except the outcomes planned per row id; can refuse to start."""
-
-    def __init__(self, outcomes: dict[int, PublishFailure] | None = None, is_reachable: bool = True) -> None:
-        self.outcomes = outcomes or {}
-        self.is_reachable = is_reachable
-        self.starts = 0
-        self._is_started = False
-
-    @property
-    def is_started(self) -> bool:
-        return self._is_started
-
-    async def start(self) -> None:
-        self.starts += 1
-        if not self.is_reachable:
-            raise ConnectionRefusedError("broker down")
-        self._is_started = True
-
-    async def publish(self, records: Sequence[OutboxRecord]) -> list[PublishFailure | None]:
-        return [self.outcomes.get(r.id) for r in records]
-
-    async def close(self) -> None:
-        self._is_started = False
-
-
-class FakeNotifier(NotificationPublisherProtocol):
-    def __init__(self) -> None:
-        self.notified: list[int] = []
-
-    def notify(self, records: Sequence[OutboxRecord]) -> None:
-        self.notified.extend(r.id for r in records)
-
-    async def close(self) -> None:
-        return None
-
-
-class FakeLeadership(RelayLeadershipProtocol):
-    def __init__(self) -> None:
-        self._rows_committed = asyncio.Event()
-
-    @property
-    def rows_committed(self) -> asyncio.Event:
-        return self._rows_committed
-
-    async def acquire(self) -> bool:
-        return True
-
-    async def release(self) -> None:
-        return None
-
-
-class FakeMetrics(RelayMetricsProtocol):
-    def __init__(self) -> None:
-        self.latencies: list[float] = []
-        self.failed = 0
-        self.batches: list[float] = []
-        self.notification_failures = 0
-
-    def events_published(self, ack_latencies_s: Sequence[float]) -> None:
-        self.latencies.extend(ack_latencies_s)
-
-    def events_failed(self, count: int) -> None:
-        self.failed += count
-
-    def relay_batch(self, seconds: float) -> None:
-        self.batches.append(seconds)
-
-    def notifications_failed(self, count: int) -> None:
-        self.notification_failures += count
 
 
 def relay_with(

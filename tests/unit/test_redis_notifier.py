@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 
 from class_management_service.domain.events import CLASS_DELETED_TOPIC, STUDENT_CREATED_TOPIC
-from class_management_service.implementations import redis_notifier
-from class_management_service.implementations.prometheus_relay_metrics import PrometheusRelayMetrics
-from class_management_service.implementations.redis_notifier import (
+from class_management_service.implementations.messaging import redis_notifier
+from class_management_service.implementations.messaging.redis_notifier import (
     RedisNotificationPublisher,
     create_redis_client,
     notification_message,
+)
+from class_management_service.implementations.observability.prometheus_relay_metrics import (
+    PrometheusRelayMetrics,
 )
 from class_management_service.protocols import OutboxRecord
 

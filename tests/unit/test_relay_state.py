@@ -9,12 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from class_management_service.implementations.prometheus_relay_metrics import PrometheusRelayMetrics
-from class_management_service.implementations.relay_state import (
-    NO_ACK_AFTER_S,
-    LiveRelayState,
-    ObservedEventPublisher,
-    ObservedLeadership,
+from class_management_service.implementations.observability.prometheus_relay_metrics import (
+    PrometheusRelayMetrics,
 )
 from class_management_service.protocols import (
     BrokerState,
@@ -22,6 +18,12 @@ from class_management_service.protocols import (
     OutboxRecord,
     PublishFailure,
     RelayLeadershipProtocol,
+)
+from class_management_service.relay.relay_state import (
+    NO_ACK_AFTER_S,
+    LiveRelayState,
+    ObservedEventPublisher,
+    ObservedLeadership,
 )
 
 BROKER_DOWN = PublishFailure("KafkaConnectionError: broker down", is_transient=True)

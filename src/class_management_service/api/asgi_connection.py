@@ -5,9 +5,8 @@ watching for a disconnect, one running the handler), waits on both, runs the sen
 (``wait_for`` with ``RESPONSE_TIMEOUT``) and sends every response as at least three ASGI
 messages. That machinery serves streamed uploads and long streamed responses; this service
 has neither: bodies are small JSON documents capped by ``MAX_CONTENT_LENGTH`` and responses
-are finished bytes. Measured in-process, the extra tasks and messages were a quarter of a
-trivial request's CPU (211 -> 159 µs), so this subclass (Quart's ``asgi_http_class``
-extension point) takes the straight path:
+are finished bytes, so this subclass (Quart's ``asgi_http_class`` extension point) takes the
+straight path (its private hooks are in ``private_apis``):
 
 1. receive the whole body first, in the server's task, complete once its declared
    Content-Length is in (granian's empty last message is not awaited); bounded by
@@ -33,6 +32,8 @@ from quart.asgi import ASGIHTTPConnection
 from quart.utils import encode_headers
 from quart.wrappers.response import DataBody, Response
 
+from class_management_service import private_apis
+
 if TYPE_CHECKING:
     from hypercorn.typing import (
         ASGIReceiveCallable,
@@ -48,7 +49,7 @@ class WholeBodyHTTPConnection(ASGIHTTPConnection):
     """Quart's HTTP connection, minus the per-request tasks: body first, then the handler, inline."""
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
-        request = self._create_request_from_scope(send)
+        request = private_apis.quart_request_from_scope(self, send)
         if not await self._receive_body(request, receive):
             return  # the client left before its request was complete: nobody to answer
         response = await self.app.handle_request(request)
@@ -110,7 +111,9 @@ class WholeBodyHTTPConnection(ASGIHTTPConnection):
     async def _send_with_timeout(self, send: ASGISendCallable, response: ResponseTypes) -> None:
         # As Quart does it: a response not sent within RESPONSE_TIMEOUT is abandoned.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._send_response(send, response), self.app.config["RESPONSE_TIMEOUT"])
+            await asyncio.wait_for(
+                private_apis.quart_send_response(self, send, response), self.app.config["RESPONSE_TIMEOUT"]
+            )
 
 
 async def _send_in_one_message(send: ASGISendCallable, response: Response, body: DataBody) -> None:

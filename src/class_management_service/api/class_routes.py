@@ -8,6 +8,7 @@ from quart_dishka import inject
 from quart_schema import document_response
 
 from class_management_service.api import presenters
+from class_management_service.api.errors import AuthenticationError
 from class_management_service.api.pagination import page_request
 from class_management_service.api.presenters import json_reply
 from class_management_service.api.request_context import (
@@ -27,7 +28,6 @@ from class_management_service.api.schemas import (
     UpdateClassRequest,
 )
 from class_management_service.api.validation import json_body, query_args
-from class_management_service.domain.errors import AuthenticationError
 from class_management_service.services.class_service import ClassService
 
 class_bp = Blueprint("classes", __name__, url_prefix="/v1/classes")

@@ -9,16 +9,18 @@ import structlog
 from quart import Quart, Response, current_app, g
 from werkzeug.exceptions import HTTPException
 
+from class_management_service.api.errors import AuthenticationError, RequestValidationError
 from class_management_service.domain import errors
 from class_management_service.error_log import traceback_without_messages, type_name
 
 log = structlog.get_logger(__name__)
 
+# Looked up along the error's class hierarchy, so a subclass gets its nearest listed ancestor's status.
 STATUS_BY_ERROR: dict[type[errors.ClassManagementError], int] = {
-    errors.RequestValidationError: 400,
+    RequestValidationError: 400,
     errors.MultipleCourseError: 400,
     errors.CourseNotFoundError: 400,
-    errors.AuthenticationError: 401,
+    AuthenticationError: 401,
     errors.ClassNotFoundError: 404,
     errors.StudentNotFoundError: 404,
     errors.DuplicateStudentEmailError: 409,
@@ -54,8 +56,16 @@ def error_response(status: int, code: str, message: str, details: dict[str, Any]
     return response
 
 
+def status_of(error: errors.ClassManagementError) -> int:
+    for kind in type(error).__mro__:
+        status = STATUS_BY_ERROR.get(kind)
+        if status is not None:
+            return status
+    return 400
+
+
 async def _domain_error(error: errors.ClassManagementError) -> Response:
-    status = STATUS_BY_ERROR.get(type(error), 400)
+    status = status_of(error)
     return error_response(status, error.code, error.message, error.details)
 
 

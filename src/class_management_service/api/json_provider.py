@@ -9,6 +9,8 @@ from flask.json.provider import DefaultJSONProvider
 from pydantic import BaseModel
 from quart import Response
 
+from class_management_service import private_apis
+
 
 def _default(value: object) -> Any:
     if isinstance(value, BaseModel):
@@ -35,5 +37,5 @@ class OrjsonProvider(DefaultJSONProvider):
         return orjson.loads(s)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        obj = self._prepare_response_obj(args, kwargs)
+        obj = private_apis.flask_response_object(self, args, kwargs)
         return Response(_encode(obj), mimetype="application/json")

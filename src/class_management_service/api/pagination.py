@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
+from class_management_service.api.errors import RequestValidationError
 from class_management_service.api.schemas import ListQuery
-from class_management_service.domain.errors import RequestValidationError
 from class_management_service.domain.models import PageRequest
 
 _UTC_OFFSET = timedelta(0)

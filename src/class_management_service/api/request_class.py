@@ -12,7 +12,7 @@ class MatchedRouteRequest(Request):
 
     Quart reads ``request.blueprints`` four to six times per request (before-request, after-request
     and teardown hooks, error handler lookup), and each read re-derives it from the endpoint
-    through a function-level import: in-process that was about 3% of a read's CPU. The value
+    through a function-level import. The value
     depends only on the matched rule, which Quart sets once when the request context is pushed,
     before any hook runs; a request that matched no rule keeps ``url_rule`` None and so ``[]``.
     """

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from quart import current_app, g, request
 
-from class_management_service.domain.errors import AuthenticationError, RequestValidationError
+from class_management_service.api.errors import AuthenticationError, RequestValidationError
 from class_management_service.domain.models import Actor
 
 USER_HEADER = "X-User-ID"

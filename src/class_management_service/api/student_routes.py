@@ -23,7 +23,8 @@ from class_management_service.api.schemas import (
 )
 from class_management_service.api.validation import json_body, query_args
 from class_management_service.domain.models import UNSET, StudentFilter
-from class_management_service.services.student_service import PersonName, StudentService
+from class_management_service.domain.rules import PersonName
+from class_management_service.services.student_service import StudentService
 
 student_bp = Blueprint("students", __name__, url_prefix="/v1/classes/students")
 

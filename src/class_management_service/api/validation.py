@@ -17,7 +17,7 @@ from quart import request
 from quart_schema import document_querystring, document_request
 
 from class_management_service.api.duplicate_keys import first_duplicate_key
-from class_management_service.domain.errors import RequestValidationError
+from class_management_service.api.errors import RequestValidationError
 
 P = ParamSpec("P")
 R = TypeVar("R")

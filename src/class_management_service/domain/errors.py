@@ -79,18 +79,3 @@ class RepositoryUnavailableError(ClassManagementError):
 
     def __init__(self) -> None:
         super().__init__("The database is temporarily unavailable; retry shortly")
-
-
-class AuthenticationError(ClassManagementError):
-    """The caller did not identify itself (no ``X-User-ID``) or presented a wrong internal key."""
-
-    code = "AUTHENTICATION_ERROR"
-
-
-class RequestValidationError(ClassManagementError):
-    """Input that fails validation outside a request body: path ids, headers, query strings."""
-
-    code = "VALIDATION_ERROR"
-
-    def __init__(self, message: str, errors: list[dict[str, object]]) -> None:
-        super().__init__(message, {"errors": errors})

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Generic, TypeVar
 from uuid import UUID
 
-from class_management_service.domain.errors import MultipleCourseError
+from class_management_service.domain.rules import full_name_of
 
 T = TypeVar("T")
 
@@ -178,19 +178,3 @@ class StudentFilter:
 
     class_id: UUID | None = None
     query: str | None = None
-
-
-def single_course_code(course_codes: Sequence[str]) -> str:
-    """Enforce one course per class; the API takes a list for forward compatibility."""
-    if len(course_codes) > 1:
-        raise MultipleCourseError(course_codes)
-    return course_codes[0]
-
-
-def full_name_of(first_name: str, last_name: str) -> str:
-    return f"{first_name} {last_name}".strip()
-
-
-def unique_ids(ids: Sequence[UUID]) -> tuple[UUID, ...]:
-    """Membership is a set: drop repeats, keep first-seen order."""
-    return tuple(dict.fromkeys(ids))

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from class_management_service.config import Settings
-from class_management_service.implementations.database import ensure_sqlite_directory
+from class_management_service.implementations.sqlite.engine import ensure_sqlite_directory
 from class_management_service.models_db import metadata
 
 config = context.config

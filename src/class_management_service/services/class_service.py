@@ -14,8 +14,8 @@ from class_management_service.domain.models import (
     PageRequest,
     RosterEntry,
     SchoolClass,
-    single_course_code,
 )
+from class_management_service.domain.rules import single_course_code
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
     ClockProtocol,

@@ -1,9 +1,8 @@
-"""Use cases for students: names and memberships normalised, then one atomic repository write."""
+"""Use cases for students: the domain normalises names and class ids, then one atomic repository write."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from class_management_service.domain import event_builders
@@ -16,28 +15,14 @@ from class_management_service.domain.models import (
     StudentChanges,
     StudentFilter,
     Unset,
-    full_name_of,
-    unique_ids,
 )
+from class_management_service.domain.rules import PersonName, unique_ids
 from class_management_service.protocols import (
     ClockProtocol,
     IdFactory,
     MetricsRecorderProtocol,
     StudentRepositoryProtocol,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class PersonName:
-    """A student's names as given; the legal name defaults to "first last"."""
-
-    first_name: str
-    last_name: str
-    legal_full_name: str | None = None
-
-    @property
-    def legal_or_default(self) -> str:
-        return self.legal_full_name or full_name_of(self.first_name, self.last_name)
 
 
 class StudentService:

@@ -23,7 +23,7 @@ depends_on: str | Sequence[str] | None = None
 
 FUNCTION = "event_outbox_notify"
 TRIGGER = "event_outbox_notify_after_insert"
-CHANNEL = "cms_outbox"  # implementations.outbox_doorbell.NOTIFY_CHANNEL
+CHANNEL = "cms_outbox"  # implementations.postgres.outbox_doorbell.NOTIFY_CHANNEL
 
 
 def _is_postgresql() -> bool:

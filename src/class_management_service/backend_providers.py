@@ -1,0 +1,102 @@
+"""One Dishka provider per storage backend, each naming every implementation it brings.
+
+All APP scope: a repository only holds the engine (and a course cache) and opens a connection
+per call, so building one per request would be pure cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from class_management_service.config import Settings
+from class_management_service.implementations.memory.repositories import (
+    InMemoryClassRepository,
+    InMemoryStudentRepository,
+)
+from class_management_service.implementations.memory.store import InMemoryOutboxStats, InMemoryStore
+from class_management_service.implementations.observability.health_probes import (
+    AlwaysHealthyProbe,
+    SqlAlchemyDatabaseProbe,
+)
+from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
+from class_management_service.implementations.postgres.leadership import (
+    PostgresAdvisoryLeadership,
+    asyncpg_dsn,
+)
+from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
+from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
+from class_management_service.implementations.postgres.relay_store import AsyncpgOutboxStore
+from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
+from class_management_service.implementations.sqlite.class_repository import SqlAlchemyClassRepository
+from class_management_service.implementations.sqlite.leadership import FileLockLeadership
+from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
+from class_management_service.implementations.sqlite.relay_store import SqlAlchemyOutboxStore
+from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
+from class_management_service.protocols import (
+    ClassRepositoryProtocol,
+    HealthProbeProtocol,
+    OutboxStatsProtocol,
+    OutboxStoreProtocol,
+    RelayLeadershipProtocol,
+    StudentRepositoryProtocol,
+)
+
+
+class PostgresProvider(Provider):
+    """PostgreSQL: asyncpg statements on the pooled engine's driver connections, NOTIFY, advisory lock."""
+
+    scope = Scope.APP
+    outbox_stats = provide(AsyncpgOutboxStats, provides=OutboxStatsProtocol)
+    outbox_store = provide(AsyncpgOutboxStore, provides=OutboxStoreProtocol)
+    database_probe = provide(SqlAlchemyDatabaseProbe, provides=HealthProbeProtocol)
+
+    @provide
+    async def doorbell(self, engine: AsyncEngine, settings: Settings) -> AsyncIterator[OutboxDoorbell]:
+        doorbell = OutboxDoorbell(engine, settings.outbox_doorbell_interval_s)
+        yield doorbell
+        await doorbell.close()
+
+    @provide
+    def classes(self, engine: AsyncEngine, doorbell: OutboxDoorbell) -> ClassRepositoryProtocol:
+        return AsyncpgClassRepository(engine, doorbell)
+
+    @provide
+    def students(self, engine: AsyncEngine, doorbell: OutboxDoorbell) -> StudentRepositoryProtocol:
+        return AsyncpgStudentRepository(engine, doorbell)
+
+    @provide
+    async def leadership(self, engine: AsyncEngine) -> AsyncIterator[RelayLeadershipProtocol]:
+        leadership = PostgresAdvisoryLeadership(asyncpg_dsn(engine.url))
+        yield leadership
+        await leadership.release()
+
+
+class SqliteProvider(Provider):
+    """Embedded SQLite: SQLAlchemy Core statements, a file lock for the relay, which only polls."""
+
+    scope = Scope.APP
+    classes = provide(SqlAlchemyClassRepository, provides=ClassRepositoryProtocol)
+    students = provide(SqlAlchemyStudentRepository, provides=StudentRepositoryProtocol)
+    outbox_stats = provide(SqlAlchemyOutboxStats, provides=OutboxStatsProtocol)
+    outbox_store = provide(SqlAlchemyOutboxStore, provides=OutboxStoreProtocol)
+    database_probe = provide(SqlAlchemyDatabaseProbe, provides=HealthProbeProtocol)
+
+    @provide
+    async def leadership(self, settings: Settings) -> AsyncIterator[RelayLeadershipProtocol]:
+        leadership = FileLockLeadership.for_database(settings.database_url)
+        yield leadership
+        await leadership.release()
+
+
+class MemoryProvider(Provider):
+    """USE_MOCK_REPOSITORY: in-memory repositories enforcing the same rules; no outbox to relay."""
+
+    scope = Scope.APP
+    store = provide(InMemoryStore)
+    classes = provide(InMemoryClassRepository, provides=ClassRepositoryProtocol)
+    students = provide(InMemoryStudentRepository, provides=StudentRepositoryProtocol)
+    outbox_stats = provide(InMemoryOutboxStats, provides=OutboxStatsProtocol)
+    database_probe = provide(AlwaysHealthyProbe, provides=HealthProbeProtocol)

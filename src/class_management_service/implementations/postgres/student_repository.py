@@ -1,0 +1,172 @@
+"""Students in PostgreSQL through asyncpg: one round trip per create and per read."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from class_management_service.domain.errors import (
+    ClassNotFoundError,
+    DuplicateStudentEmailError,
+    StudentNotFoundError,
+)
+from class_management_service.domain.memberships import membership_change, membership_times
+from class_management_service.domain.models import (
+    UNSET,
+    DeletedStudent,
+    NewStudent,
+    Page,
+    PageRequest,
+    Student,
+    StudentChanges,
+    StudentFilter,
+    StudentUpdate,
+)
+from class_management_service.implementations.postgres import student_statements as sql
+from class_management_service.implementations.postgres.connection import pg_connection
+from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
+from class_management_service.implementations.postgres.outbox_writer import insert_outbox, outbox_arguments
+from class_management_service.implementations.postgres.rows import Record, to_student
+from class_management_service.implementations.postgres.student_listing import (
+    PAGES,
+    TOTALS,
+    listing_values,
+    page_key,
+)
+from class_management_service.implementations.sql_common import utc
+from class_management_service.models_db import STUDENT_EMAIL_INDEX
+from class_management_service.protocols import EventsFor, StudentRepositoryProtocol
+
+
+@asynccontextmanager
+async def _unique_email() -> AsyncIterator[None]:
+    """An update to an email the teacher already uses is refused by the unique index."""
+    try:
+        yield
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name == STUDENT_EMAIL_INDEX:
+            raise DuplicateStudentEmailError() from error
+        raise
+
+
+class AsyncpgStudentRepository(StudentRepositoryProtocol):
+    """Stores students with hand-written PostgreSQL statements on the raw driver: the fast path."""
+
+    def __init__(self, engine: AsyncEngine, doorbell: OutboxDoorbell | None = None) -> None:
+        """``doorbell`` wakes the relay after each committed write; None where no relay listens."""
+        self._engine = engine
+        self._doorbell = doorbell
+
+    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
+        at, class_ids = utc(new.at), new.class_ids
+        student = Student(
+            new.id,
+            new.first_name,
+            new.last_name,
+            new.legal_full_name,
+            new.email,
+            class_ids,
+            new.owner,
+            at,
+            at,
+        )
+        row = (new.id, new.first_name, new.last_name, new.legal_full_name, new.email, new.owner, at)
+        outbox = outbox_arguments(events(student))
+        async with pg_connection(self._engine) as connection:
+            if class_ids:
+                enrolment = (class_ids, membership_times(at, len(class_ids)))
+                missing_class_ids, is_email_taken = await connection.fetchrow(
+                    sql.CREATE_ENROLLED, *row, *enrolment, *outbox
+                )
+            else:  # the statement that never reads the classes table: planned once, not per call
+                missing_class_ids, is_email_taken = (), await connection.fetchval(sql.CREATE, *row, *outbox)
+        if missing_class_ids:
+            raise ClassNotFoundError(missing_class_ids)
+        if is_email_taken:
+            raise DuplicateStudentEmailError()
+        self._wake_relay()
+        return student
+
+    async def get(self, owner: str, student_id: UUID) -> Student:
+        async with pg_connection(self._engine) as connection:
+            row = await connection.fetchrow(sql.GET, student_id, owner)
+        if row is None:
+            raise StudentNotFoundError(student_id)
+        return to_student(row)
+
+    async def list(self, owner: str, page: PageRequest, where: StudentFilter) -> Page[Student]:
+        has_class, has_query, is_keyset = page_key(where, page)
+        values = listing_values(owner, page, where)
+        listing = PAGES[has_class, has_query, is_keyset]
+        async with pg_connection(self._engine) as connection:
+            rows = await connection.fetch(listing.sql, *listing.arguments(values))
+            total = rows[0]["total"] if rows else 0
+            if not rows and (has_class or page.offset or is_keyset):
+                totals = TOTALS[has_class, has_query]
+                total, is_class_owned = await connection.fetchrow(totals.sql, *totals.arguments(values))
+                if not is_class_owned:
+                    raise ClassNotFoundError([values["class_id"]])
+        return Page(items=[to_student(row) for row in rows], total=total, request=page)
+
+    async def update(
+        self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
+    ) -> StudentUpdate:
+        at, adding = utc(changes.at), changes.add_class_ids
+        async with pg_connection(self._engine) as connection, _unique_email(), connection.transaction():
+            row = await _update_row(connection, owner, student_id, changes, at)
+            joined, joined_at, missing = await _memberships(connection, owner, student_id, adding)
+            if missing:
+                raise ClassNotFoundError(missing)
+            since = dict(zip(joined, joined_at, strict=True))
+            change = membership_change(since, adding, changes.remove_class_ids, at)
+            result = StudentUpdate(to_student(row, change.class_ids), change.added, change.removed)
+            outbox = events(result)
+            if change.added or change.removed or outbox:
+                changed = (change.removed, change.added, list(change.added_at), *outbox_arguments(outbox))
+                await connection.execute(sql.CHANGE_MEMBERSHIPS, student_id, *changed)
+        if outbox:
+            self._wake_relay()
+        return result
+
+    async def delete(self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent]) -> DeletedStudent:
+        async with pg_connection(self._engine) as connection, connection.transaction():
+            row = await connection.fetchrow(sql.LOCK, student_id, owner)
+            if row is None:
+                raise StudentNotFoundError(student_id)
+            class_ids = await connection.fetchval(sql.DELETE, student_id)
+            deleted = DeletedStudent(to_student(row, class_ids))
+            await insert_outbox(connection, events(deleted))
+        self._wake_relay()
+        return deleted
+
+    def _wake_relay(self) -> None:
+        if self._doorbell is not None:
+            self._doorbell.ring()
+
+
+async def _memberships(
+    connection: asyncpg.Connection, owner: str, student_id: UUID, adding: tuple[UUID, ...]
+) -> tuple[list[UUID], list[datetime], Sequence[UUID]]:
+    """The student's classes and since when, and which of ``adding`` are not the teacher's."""
+    if not adding:
+        joined, joined_at = await connection.fetchrow(sql.JOINED, student_id)
+        return joined, joined_at, ()
+    joined, joined_at, missing = await connection.fetchrow(sql.MEMBERSHIPS, student_id, adding, owner)
+    return joined, joined_at, missing
+
+
+async def _update_row(
+    connection: asyncpg.Connection, owner: str, student_id: UUID, changes: StudentChanges, at: datetime
+) -> Record:
+    """Apply the name and email changes, taking the row lock; no row means no such student of the teacher."""
+    names = (changes.first_name, changes.last_name, changes.legal_full_name)
+    email = (changes.email is not UNSET, None if changes.email is UNSET else changes.email)
+    row = await connection.fetchrow(sql.UPDATE, student_id, owner, *names, *email, at)
+    if row is None:
+        raise StudentNotFoundError(student_id)
+    return row

@@ -1,0 +1,145 @@
+"""Students in SQLite, each write committed together with its outbox rows."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from class_management_service.domain.errors import DuplicateStudentEmailError, StudentNotFoundError
+from class_management_service.domain.memberships import enrolment, in_read_order, membership_change
+from class_management_service.domain.models import (
+    UNSET,
+    DeletedStudent,
+    NewStudent,
+    Page,
+    PageRequest,
+    Student,
+    StudentChanges,
+    StudentFilter,
+    StudentUpdate,
+)
+from class_management_service.implementations.database import translate_database_errors
+from class_management_service.implementations.sql_common import utc
+from class_management_service.implementations.sqlite import memberships as members
+from class_management_service.implementations.sqlite import student_statements as sql
+from class_management_service.implementations.sqlite.engine import read_sessions, write_sessions
+from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
+from class_management_service.implementations.sqlite.rows import to_student
+from class_management_service.implementations.sqlite.student_listing import like_literal, student_listing
+from class_management_service.models_db import STUDENT_EMAIL_INDEX
+from class_management_service.protocols import EventsFor, StudentRepositoryProtocol
+
+
+@asynccontextmanager
+async def _unique_email() -> AsyncIterator[None]:
+    """The unique index is the backstop when two writers pass the in-statement check at once."""
+    try:
+        yield
+    except IntegrityError as error:
+        if STUDENT_EMAIL_INDEX in str(error.orig):
+            raise DuplicateStudentEmailError() from error
+        raise
+
+
+class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
+    """Stores students with prepared SQLAlchemy Core statements, a few round trips per request."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sessions = write_sessions(engine)
+        self._reads = read_sessions(engine)
+
+    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
+        at = utc(new.at)
+        class_ids = new.class_ids
+        params = {
+            "student_id": new.id,
+            "new_first_name": new.first_name,
+            "new_last_name": new.last_name,
+            "new_legal_full_name": new.legal_full_name,
+            "new_email": new.email,
+            "owner": new.owner,
+            "at": at,
+        }
+        async with translate_database_errors(), _unique_email(), self._sessions.begin() as session:
+            await members.require_owned_classes(session, new.owner, class_ids)
+            row = (await session.execute(sql.INSERT, params)).one_or_none()
+            if row is None:
+                raise DuplicateStudentEmailError()
+            await members.add_memberships(session, new.id, enrolment(class_ids, at))
+            student = to_student(row, class_ids)
+            await add_outbox_events(session, events(student))
+        return student
+
+    async def get(self, owner: str, student_id: UUID) -> Student:
+        async with translate_database_errors(), self._reads() as session:
+            rows = (await session.execute(sql.GET, {"owner": owner, "student_id": student_id})).all()
+        if not rows:
+            raise StudentNotFoundError(student_id)
+        return to_student(rows[0], (row.class_id for row in rows if row.class_id is not None))
+
+    async def list(self, owner: str, page: PageRequest, where: StudentFilter) -> Page[Student]:
+        paged, total_statement = student_listing(where.class_id is not None, bool(where.query))
+        statement, paging = paged.page(page)
+        params = {"owner": owner, "class_id": where.class_id, "term": like_literal(where.query or "")}
+        async with translate_database_errors(), self._reads() as session:
+            if where.class_id is not None:
+                await members.require_owned_classes(session, owner, (where.class_id,), lock=False)
+            rows = (await session.execute(statement, {**params, **paging})).all()
+            total = (await session.execute(total_statement, params)).scalar_one()
+            class_ids = await members.class_ids_of(session, [row.id for row in rows])
+        items = [to_student(row, class_ids.get(row.id, ())) for row in rows]
+        return Page(items=items, total=total, request=page)
+
+    async def update(
+        self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
+    ) -> StudentUpdate:
+        at = utc(changes.at)
+        params = {
+            "owner": owner,
+            "student_id": student_id,
+            "new_first_name": changes.first_name,
+            "new_last_name": changes.last_name,
+            "new_legal_full_name": changes.legal_full_name,
+            "set_email": changes.email is not UNSET,
+            "new_email": None if changes.email is UNSET else changes.email,
+            "at": at,
+        }
+        # The UPDATE takes the row lock first: concurrent writers of one student queue here, so
+        # the memberships read next are current and outbox ids follow commit order.
+        async with translate_database_errors(), _unique_email(), self._sessions.begin() as session:
+            row = (await session.execute(sql.UPDATE, params)).one_or_none()
+            if row is None:
+                raise await _why_update_matched_nothing(session, params)
+            joined = await members.memberships(session, student_id)
+            change = membership_change(joined, changes.add_class_ids, changes.remove_class_ids, at)
+            await members.require_owned_classes(session, owner, change.added)
+            await members.remove_memberships(session, student_id, change.removed)
+            await members.add_memberships(session, student_id, change.joined)
+            result = StudentUpdate(to_student(row, change.class_ids), change.added, change.removed)
+            await add_outbox_events(session, events(result))
+        return result
+
+    async def delete(self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent]) -> DeletedStudent:
+        params = {"owner": owner, "student_id": student_id}
+        async with translate_database_errors(), self._sessions.begin() as session:
+            row = (await session.execute(sql.LOCK, params)).one_or_none()
+            if row is None:
+                raise StudentNotFoundError(student_id)
+            # Read after the lock: no membership can be added to the student while it is held.
+            joined = await members.memberships(session, student_id)
+            await session.execute(sql.DELETE, params)
+            deleted = DeletedStudent(to_student(row, in_read_order(joined)))
+            await add_outbox_events(session, events(deleted))
+        return deleted
+
+
+async def _why_update_matched_nothing(session: AsyncSession, params: dict[str, Any]) -> Exception:
+    """No such student of this owner, or the new email is taken."""
+    if (await session.execute(sql.FIND, params)).first() is None:
+        return StudentNotFoundError(params["student_id"])
+    return DuplicateStudentEmailError()

@@ -1,0 +1,68 @@
+"""The student repository's SQLAlchemy Core statements, built once at import.
+
+Building and cache-keying a statement per call costs more CPU than running it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, bindparam, case, delete, exists, func, insert, select, update
+
+from class_management_service.implementations.sqlite.rows import STUDENT_COLUMNS, owned_by
+from class_management_service.models_db import class_students, students
+
+OTHER = students.alias("other_student")
+NEW_EMAIL = bindparam("new_email", type_=students.c.email.type)
+# A NULL :new_email never matches, so the check is a no-op when the email is kept or cleared.
+EMAIL_TAKEN = exists().where(
+    OTHER.c.created_by_user_id == bindparam("owner"),
+    func.lower(OTHER.c.email) == func.lower(NEW_EMAIL),
+    OTHER.c.id != bindparam("student_id"),
+)
+INSERT = (
+    insert(students)
+    .from_select(
+        [column.name for column in STUDENT_COLUMNS],
+        select(
+            bindparam("student_id", type_=students.c.id.type),
+            bindparam("new_first_name", type_=students.c.first_name.type),
+            bindparam("new_last_name", type_=students.c.last_name.type),
+            bindparam("new_legal_full_name", type_=students.c.legal_full_name.type),
+            NEW_EMAIL,
+            bindparam("owner", type_=students.c.created_by_user_id.type),
+            bindparam("at", type_=students.c.created_at.type),
+            bindparam("at", type_=students.c.updated_at.type),
+        ).where(~EMAIL_TAKEN),
+    )
+    .returning(*STUDENT_COLUMNS)
+)
+
+
+def new_or_kept(column: str) -> Any:
+    """``:new_<column>``, or the stored value when that parameter is NULL (the field was omitted)."""
+    return func.coalesce(bindparam(f"new_{column}", type_=students.c[column].type), students.c[column])
+
+
+UPDATE = (
+    update(students)
+    .where(owned_by(students, "student_id"), ~EMAIL_TAKEN)
+    .values(
+        first_name=new_or_kept("first_name"),
+        last_name=new_or_kept("last_name"),
+        legal_full_name=new_or_kept("legal_full_name"),
+        # NULL is a value for email (it clears it), so a flag says whether to write it at all.
+        email=case((bindparam("set_email", type_=Boolean()), NEW_EMAIL), else_=students.c.email),
+        updated_at=bindparam("at", type_=students.c.updated_at.type),
+    )
+    .returning(*STUDENT_COLUMNS)
+)
+FIND = select(*STUDENT_COLUMNS).where(owned_by(students, "student_id"))
+LOCK = FIND.with_for_update()
+DELETE = delete(students).where(students.c.id == bindparam("student_id"))
+GET = (
+    select(*STUDENT_COLUMNS, class_students.c.class_id)
+    .outerjoin(class_students, class_students.c.student_id == students.c.id)
+    .where(owned_by(students, "student_id"))
+    .order_by(class_students.c.created_at, class_students.c.class_id)
+)
