@@ -22,6 +22,11 @@ def type_name(error: BaseException) -> str:
     return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
 
 
+def error_fields(error: BaseException) -> dict[str, str]:
+    """The fields of a log line about ``error``: its type and its message-free traceback."""
+    return {"error_type": type_name(error), "exception": traceback_without_messages(error)}
+
+
 def traceback_without_messages(error: BaseException) -> str:
     """Python's traceback text for ``error`` and its causes, each exception shown by type only."""
     blocks: list[str] = []

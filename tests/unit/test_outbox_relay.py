@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
 
 from class_management_service.config import Settings
 from class_management_service.domain.backoff import Backoff
-from class_management_service.protocols import PublishFailure
+from class_management_service.protocols import OutboxRecord, PublishFailure
 from class_management_service.relay.batches import RelayBatches
 from class_management_service.relay.outbox_relay import OutboxRelay, RelayPorts
 from tests.fakes import FakeLeadership, FakeMetrics, FakeNotifier, FakePublisher, FakeStore, record
@@ -59,6 +60,53 @@ async def test_next_claim_skips_the_rows_whose_marking_is_still_in_flight() -> N
 
     assert store.skipped == [[], [1], [3, 4]]
     assert store.published == [1, 3, 4]
+
+
+class PendingUntilMarkedStore(FakeStore):
+    """Rows stay pending until marked, as in the database; while ``is_down`` every call fails."""
+
+    def __init__(self, *records: OutboxRecord) -> None:
+        super().__init__(*records)
+        self.is_down = False
+
+    async def claim(self, limit: int, skip_ids: Sequence[int] = ()) -> Sequence[OutboxRecord]:
+        if self.is_down:
+            raise ConnectionRefusedError("database down")
+        pending = [r for r in self.queue if r.id not in self.published and r.id not in skip_ids]
+        return pending[:limit]
+
+    async def mark_published(self, ids: Sequence[int]) -> None:
+        if self.is_down:
+            raise ConnectionRefusedError("database down")
+        await super().mark_published(ids)
+
+
+class SendCountingPublisher(FakePublisher):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[int] = []
+
+    async def publish(self, records: Sequence[OutboxRecord]) -> list[PublishFailure | None]:
+        self.sent.extend(r.id for r in records)
+        return await super().publish(records)
+
+
+async def test_rows_kafka_acknowledged_are_not_sent_again_when_only_their_marking_failed() -> None:
+    store = PendingUntilMarkedStore(record(1), record(2), record(3))
+    publisher = SendCountingPublisher()
+    batches, _, _ = batches_with(store, publisher)
+
+    await batches.publish_batch(limit=2)  # 1 and 2 acknowledged; their marking is scheduled
+    store.is_down = True  # the database goes away while the marking runs
+    await asyncio.sleep(0)
+    store.is_down = False
+    with pytest.raises(ConnectionRefusedError):  # the failed marking surfaces once, after row 3 is sent
+        await batches.publish_batch(limit=2)
+    await batches.publish_batch(limit=2)
+    await batches.finish()
+
+    assert sorted(store.published) == [1, 2, 3]
+    assert sorted(publisher.sent) == [1, 2, 3]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from class_management_service.api.errors import AuthenticationError, RequestValidationError
 from class_management_service.domain import errors
-from class_management_service.error_log import traceback_without_messages, type_name
+from class_management_service.error_log import error_fields
 
 log = structlog.get_logger(__name__)
 
@@ -85,7 +85,7 @@ async def _http_error(error: HTTPException) -> Response:
 async def _unexpected_error(error: Exception) -> Response:
     # One line with the correlation id: the type and frames of every exception in the chain, but no
     # message (it may quote personal data); the client learns nothing internal.
-    log.error("unhandled_error", error_type=type_name(error), exception=traceback_without_messages(error))
+    log.error("unhandled_error", **error_fields(error))
     return error_response(500, "INTERNAL_ERROR", "An unexpected error occurred")
 
 

@@ -31,6 +31,8 @@ class RelayBatches:
     Marking the acknowledged rows of one batch runs while the next batch is claimed and sent:
     the next claim skips exactly those rows. Failures are recorded before the next claim, so a
     key whose row failed is already in backoff (and skipped whole) when the next batch is read.
+    Rows Kafka acknowledged whose marking failed (the database went away) are remembered and
+    marked before anything else is claimed, so an outage of the database alone re-sends nothing.
     """
 
     def __init__(
@@ -48,9 +50,11 @@ class RelayBatches:
         self._backoff = backoff
         self._marking: asyncio.Task[None] | None = None
         self._marking_ids: Sequence[int] = ()
+        self._acked_unmarked: list[int] = []
 
     async def publish_batch(self, limit: int) -> tuple[int, bool]:
         """Claim up to ``limit`` rows and publish them: (rows claimed, broker healthy)."""
+        await self._mark_acked_unmarked()
         records = await self._store.claim(limit, self._marking_ids)
         if not records:
             await self.finish()
@@ -60,25 +64,38 @@ class RelayBatches:
         acked_at = datetime.now(UTC)
         acked = [record for record, outcome in zip(records, outcomes, strict=True) if outcome is None]
         failed = [(record, outcome) for record, outcome in zip(records, outcomes, strict=True) if outcome]
-        await self.finish()
+        if acked:
+            self._metrics.events_published([(acked_at - r.occurred_at).total_seconds() for r in acked])
+            self._notifier.notify(acked)
+        try:
+            await self.finish()
+        except Exception:
+            self._acked_unmarked.extend(record.id for record in acked)
+            raise
         if failed:
             await self._record_failures(failed)
         if acked:
             self._mark_in_background([record.id for record in acked])
-            self._metrics.events_published([(acked_at - r.occurred_at).total_seconds() for r in acked])
-            self._notifier.notify(acked)
         self._metrics.relay_batch(time.perf_counter() - started)
         return len(records), not any(outcome.is_transient for _, outcome in failed)
 
     async def finish(self) -> None:
-        """Wait for the last batch's marking; raises what marking raised (the rows are re-sent)."""
+        """Wait for the last batch's marking; raises what marking raised (its rows are kept to mark)."""
         marking, self._marking = self._marking, None
         if marking is None:
             return
         try:
             await asyncio.wait_for(marking, FINISH_TIMEOUT_S)
+        except Exception:
+            self._acked_unmarked.extend(self._marking_ids)
+            raise
         finally:
             self._marking_ids = ()
+
+    async def _mark_acked_unmarked(self) -> None:
+        if self._acked_unmarked:
+            await self._store.mark_published(self._acked_unmarked)
+            self._acked_unmarked = []
 
     def _mark_in_background(self, ids: Sequence[int]) -> None:
         self._marking_ids = ids

@@ -12,6 +12,7 @@ import structlog
 
 from class_management_service.config import Settings
 from class_management_service.domain.backoff import Backoff
+from class_management_service.error_log import error_fields, type_name
 from class_management_service.protocols import (
     EventPublisherProtocol,
     NotificationPublisherProtocol,
@@ -101,8 +102,8 @@ class OutboxRelay:
     async def _step(self) -> None:
         try:
             pause = await self._cycle()
-        except Exception:  # e.g. the database is down: log, back off, retry
-            log.exception("outbox_relay_cycle_failed")
+        except Exception as error:  # noqa: BLE001 - e.g. the database is down: log, back off, retry
+            log.error("outbox_relay_cycle_failed", **error_fields(error))  # noqa: TRY400 - no messages
             pause = _Pause(self._backoff.next_delay(), is_woken_by_commit=False)
         if pause.seconds > 0:
             await self._pause(pause)
@@ -130,7 +131,7 @@ class OutboxRelay:
         try:
             await self._ports.publisher.start()
         except Exception as error:  # noqa: BLE001 - the broker is down: the caller backs off
-            log.warning("kafka_unavailable", error=f"{type(error).__name__}: {error}"[:200])
+            log.warning("kafka_unavailable", error_type=type_name(error))
             return False
         log.info("kafka_publisher_started")
         return True
@@ -141,8 +142,8 @@ class OutboxRelay:
         self._next_purge = time.monotonic() + PURGE_EVERY_S
         try:
             purged = await self._ports.store.purge_published(self._retention)
-        except Exception:  # purging is housekeeping; publishing goes on
-            log.exception("outbox_purge_failed")
+        except Exception as error:  # noqa: BLE001 - purging is housekeeping; publishing goes on
+            log.error("outbox_purge_failed", **error_fields(error))  # noqa: TRY400 - no messages
             return
         if purged:
             log.info("outbox_purged", rows=purged)
@@ -157,8 +158,8 @@ class OutboxRelay:
                 claimed, is_healthy = await self.publish_batch()
                 if claimed < self._batch_size or not is_healthy:
                     return
-        except Exception:  # shutting down: what is left waits for the next relay
-            log.exception("outbox_relay_drain_failed")
+        except Exception as error:  # noqa: BLE001 - shutting down: the rest waits for the next relay
+            log.error("outbox_relay_drain_failed", **error_fields(error))  # noqa: TRY400 - no messages
 
     async def _pause(self, pause: _Pause) -> None:
         events = [self._stopping]
