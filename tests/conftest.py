@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -51,11 +52,11 @@ def unique_email(prefix: str = "student") -> str:
     return f"{prefix}.{uuid.uuid4().hex[:10]}@example.com"
 
 
-@pytest.fixture(scope="session")
-async def postgres_url(services_env: dict[str, str]) -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for this test session, migrated to head, dropped afterwards."""
+@asynccontextmanager
+async def scratch_database(services_env: dict[str, str], prefix: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database named ``<prefix>_…``: its URL, dropped on exit."""
     admin_dsn = services_env["CMS_PG_ADMIN_URL"]
-    name = f"cms_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(admin_dsn)
     try:
         # A UTF-8 ctype, as in production: lower() must fold "Å" for search and email uniqueness.
@@ -65,15 +66,22 @@ async def postgres_url(services_env: dict[str, str]) -> AsyncIterator[str]:
         )
     finally:
         await admin.close()
-    base = services_env["CLASS_MANAGEMENT_SERVICE_DATABASE_URL"].rsplit("/", 1)[0]
-    url = f"{base}/{name}"
-    upgrade_to_head(url)
-    yield url
-    admin = await asyncpg.connect(admin_dsn)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield f"{services_env['CLASS_MANAGEMENT_SERVICE_DATABASE_URL'].rsplit('/', 1)[0]}/{name}"
     finally:
-        await admin.close()
+        admin = await asyncpg.connect(admin_dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def postgres_url(services_env: dict[str, str]) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated to head, dropped afterwards."""
+    async with scratch_database(services_env, "cms_test") as url:
+        upgrade_to_head(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -12,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -32,7 +30,7 @@ from class_management_service.implementations.observability.prometheus_relay_met
 from class_management_service.models_db import event_outbox
 from class_management_service.relay.outbox_relay import OutboxRelay
 from class_management_service.relay_process import relay_context
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, scratch_database
 
 SERVICES_SCRIPT = REPO_ROOT / "scripts" / "services.sh"
 
@@ -284,19 +282,5 @@ async def empty_postgres_url(services_env: dict[str, str]) -> AsyncIterator[str]
     For tests that run ``migrate`` themselves, and for processes that must not share the
     session database (its relay advisory lock) with other tests.
     """
-    admin_dsn = services_env["CMS_PG_ADMIN_URL"]
-    name = f"cms_empty_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(admin_dsn)
-    try:
-        await admin.execute(
-            f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
-            "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
-        )
-    finally:
-        await admin.close()
-    yield f"{services_env['CLASS_MANAGEMENT_SERVICE_DATABASE_URL'].rsplit('/', 1)[0]}/{name}"
-    admin = await asyncpg.connect(admin_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with scratch_database(services_env, "cms_empty") as url:
+        yield url
