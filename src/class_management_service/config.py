@@ -55,6 +55,18 @@ class Settings(BaseSettings):
     # The `relay` process serves its own /healthz and /metrics here (on HOST).
     relay_metrics_port: int = Field(default=5102, ge=1, le=65535)
 
+    # Essay→student matching: the suggestions consumer runs wherever the relay runs.
+    consumer_enabled: bool = True
+    kafka_consumer_group: str = "class_management_service-consumer-group"
+    association_timeout_s: float = Field(default=86_400.0, gt=0)
+    association_timeout_scan_s: float = Field(default=60.0, gt=0)
+    association_auto_confirm_min_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
+    # Internal lookups by many batch ids (the dashboard's class-info) take at most this many.
+    internal_max_batch_ids: int = Field(default=100, ge=1)
+    # For platforms whose gateway always sets X-User-ID on outside traffic: a roster request
+    # without it can then only come from inside, and is served as an internal call (logged).
+    roster_without_user_id_is_internal: bool = False
+
     use_mock_repository: bool = False
     internal_api_key: SecretStr = SecretStr("")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from uuid import UUID
 
+from class_management_service.domain.associations import (
+    AssociationBatch,
+    BatchReview,
+    CompletedBatch,
+    DeadLetter,
+    DecisionOutcome,
+    DecisionRequest,
+    EssayAssociation,
+    IngestOutcome,
+    SuggestedBatch,
+    TimeoutPolicy,
+)
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
     ClassChanges,
@@ -53,7 +65,12 @@ class ClassRepositoryProtocol(Protocol):
         self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
     ) -> SchoolClass: ...
 
-    async def delete(self, owner: str, class_id: UUID, events: EventsFor[DeletedClass]) -> DeletedClass: ...
+    async def delete(
+        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+    ) -> DeletedClass:
+        """Raises PendingValidationsError while essays of the class await a decision, unless
+        ``force``: then those essays are rejected (method ``human``, by ``owner``) and each batch
+        this completes is in ``DeletedClass.completed_batches``, in the same transaction."""
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         """Students of a class by last, first name; ``owner=None`` is a trusted internal caller."""
@@ -73,8 +90,59 @@ class StudentRepositoryProtocol(Protocol):
     ) -> StudentUpdate: ...
 
     async def delete(
-        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent]
-    ) -> DeletedStudent: ...
+        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+    ) -> DeletedStudent:
+        """Raises PendingValidationsError while a pending essay lists the student as a candidate,
+        unless ``force``: then those essays are rejected, as for a class."""
+
+
+class AssociationRepositoryProtocol(Protocol):
+    """Essay→student associations: NLP's suggestions, decisions, and the batches they form.
+
+    Every write runs in one transaction with its outbox events; ``events`` is called inside it.
+    """
+
+    async def ingest(self, batch: SuggestedBatch, events: EventsFor[IngestOutcome]) -> IngestOutcome:
+        """Store a suggestions event exactly once (its ``event_id`` goes to the inbox table).
+
+        Candidates not in the class are dropped and counted; a class that does not exist stores
+        nothing (``is_class_found=False``) but still records the event id. Essays already in
+        the batch are replaced only while pending; a completed batch is left as it is.
+        """
+
+    async def review(self, owner: str | None, batch_id: str) -> BatchReview:
+        """The batch with every essay; ``owner=None`` is a trusted internal caller.
+
+        BatchNotFoundError for an unknown batch or another teacher's.
+        """
+
+    async def reviews(self, batch_ids: Sequence[str]) -> Mapping[str, BatchReview]:
+        """Internal: the batches that exist among ``batch_ids``, with their essays."""
+
+    async def batches(self, batch_ids: Sequence[str]) -> Mapping[str, AssociationBatch]:
+        """Internal: the batches that exist among ``batch_ids``, without essays (one cheap query)."""
+
+    async def essay(self, essay_id: str) -> EssayAssociation:
+        """Internal: one essay's association, with the decided student's names; EssayNotFoundError."""
+
+    async def decide(self, request: DecisionRequest, events: EventsFor[DecisionOutcome]) -> DecisionOutcome:
+        """Apply a teacher's decisions under the batch's row lock (see ``domain.matching``).
+
+        Repeating a decision changes nothing; changing a decided essay is AssociationConflictError;
+        an essay outside the batch is EssayNotFoundError; a student outside the class is
+        StudentNotInClassError. Nothing is written when any decision is refused.
+        """
+
+    async def decide_expired(
+        self, now: datetime, policy: TimeoutPolicy, events: EventsFor[CompletedBatch]
+    ) -> Sequence[CompletedBatch]:
+        """Decide up to ``policy.batch_limit`` open batches whose deadline passed, one transaction each."""
+
+
+class DeadLetterStoreProtocol(Protocol):
+    """Keeps consumed messages that could not be used, so nothing is lost silently."""
+
+    async def record(self, letter: DeadLetter) -> None: ...
 
 
 class OutboxStatsProtocol(Protocol):

@@ -47,7 +47,7 @@ from class_management_service.protocols import (
     StudentRepositoryProtocol,
 )
 
-StoredEvent = tuple[str, UUID, str, dict[str, Any]]
+StoredEvent = tuple[str, UUID | str, str, dict[str, Any]]
 """(topic, aggregate_id, user_id, envelope) of one outbox row, in insertion order."""
 
 IMPLEMENTATIONS = ("memory", "sqlite", "postgres")

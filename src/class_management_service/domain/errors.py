@@ -79,3 +79,55 @@ class RepositoryUnavailableError(ClassManagementError):
 
     def __init__(self) -> None:
         super().__init__("The database is temporarily unavailable; retry shortly")
+
+
+class BatchNotFoundError(ClassManagementError):
+    """No suggestions were stored for this batch, or its class belongs to another teacher."""
+
+    code = "BATCH_NOT_FOUND"
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(f"Batch not found: {batch_id}", {"batch_id": batch_id})
+
+
+class EssayNotFoundError(ClassManagementError):
+    """The essays are not part of the batch (or of any batch, for the internal lookup)."""
+
+    code = "ESSAY_NOT_FOUND"
+
+    def __init__(self, essay_ids: Sequence[str]) -> None:
+        ids = list(essay_ids)
+        super().__init__(f"Essay association not found: {', '.join(ids)}", {"essay_ids": ids})
+
+
+class StudentNotInClassError(ClassManagementError):
+    """A decision names a student who is not in the batch's class (or not the teacher's)."""
+
+    code = "STUDENT_NOT_FOUND"
+
+    def __init__(self, student_ids: Sequence[UUID]) -> None:
+        ids = [str(student_id) for student_id in student_ids]
+        super().__init__(f"Not a student of the batch's class: {', '.join(ids)}", {"student_ids": ids})
+
+
+class AssociationConflictError(ClassManagementError):
+    """A decision would change an essay that was already decided otherwise."""
+
+    code = "ASSOCIATION_ALREADY_DECIDED"
+
+    def __init__(self, essay_ids: Sequence[str]) -> None:
+        ids = list(essay_ids)
+        super().__init__(f"Essays already decided otherwise: {', '.join(ids)}", {"essay_ids": ids})
+
+
+class PendingValidationsError(ClassManagementError):
+    """A delete would destroy essay associations that still await the teacher's decision."""
+
+    code = "PENDING_VALIDATIONS"
+
+    def __init__(self, batch_ids: Sequence[str]) -> None:
+        ids = sorted(set(batch_ids))
+        super().__init__(
+            f"Pending essay validations in batches {', '.join(ids)}: decide them, or delete with ?force=true",
+            {"batch_ids": ids},
+        )

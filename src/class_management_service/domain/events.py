@@ -18,6 +18,9 @@ CLASS_DELETED_TOPIC = "huleedu.class.deleted.v1"
 STUDENT_CREATED_TOPIC = "huleedu.class.student.created.v1"
 STUDENT_UPDATED_TOPIC = "huleedu.class.student.updated.v1"
 STUDENT_DELETED_TOPIC = "huleedu.class.student.deleted.v1"
+# Essay→student matching (payloads in ``association_events``).
+ASSOCIATIONS_CONFIRMED_TOPIC = "huleedu.class.student.associations.confirmed.v1"
+TEACHER_NOTIFICATION_TOPIC = "huleedu.notification.teacher.requested.v1"
 
 ALL_TOPICS = (
     CLASS_CREATED_TOPIC,
@@ -26,9 +29,13 @@ ALL_TOPICS = (
     STUDENT_CREATED_TOPIC,
     STUDENT_UPDATED_TOPIC,
     STUDENT_DELETED_TOPIC,
+    ASSOCIATIONS_CONFIRMED_TOPIC,
+    TEACHER_NOTIFICATION_TOPIC,
 )
 
-# The websocket service's message names for the teacher's browser, one per topic.
+# The websocket service's message names for the teacher's browser, one per topic. Topics not
+# listed get no direct Redis message: the platform's WebSocket service forwards the teacher
+# notifications itself, and sending them here too would show each one twice.
 NOTIFICATION_BY_TOPIC = {
     CLASS_CREATED_TOPIC: "class_created",
     CLASS_UPDATED_TOPIC: "class_updated",
@@ -141,8 +148,8 @@ class OutboxEvent:
 
     event_id: UUID
     topic: str
-    aggregate_type: Literal["class", "student"]
-    aggregate_id: UUID
+    aggregate_type: Literal["class", "student", "batch"]
+    aggregate_id: UUID | str  # a batch id is another service's opaque string
     user_id: str
     correlation_id: UUID
     occurred_at: datetime
@@ -154,5 +161,5 @@ class OutboxEvent:
         return str(self.aggregate_id)
 
     @property
-    def notification(self) -> str:
-        return NOTIFICATION_BY_TOPIC[self.topic]
+    def notification(self) -> str | None:
+        return NOTIFICATION_BY_TOPIC.get(self.topic)

@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 from uuid import UUID
 
 from class_management_service.domain.rules import full_name_of
+
+if TYPE_CHECKING:
+    from class_management_service.domain.associations import CompletedBatch
 
 T = TypeVar("T")
 
@@ -145,6 +148,8 @@ class DeletedClass:
 
     school_class: SchoolClass
     removed_student_ids: tuple[UUID, ...]
+    # Batches that ``force`` decided (their pending essays rejected) before the delete.
+    completed_batches: tuple[CompletedBatch, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +157,8 @@ class DeletedStudent:
     """What a student delete removed: the student and their memberships."""
 
     student: Student
+    # Batches that ``force`` completed by rejecting the pending essays naming this student.
+    completed_batches: tuple[CompletedBatch, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,7 +75,10 @@ class InMemoryClassRepository(ClassRepositoryProtocol):
             self._store.classes[class_id] = updated
             return self._store.full_class(updated)
 
-    async def delete(self, owner: str, class_id: UUID, events: EventsFor[DeletedClass]) -> DeletedClass:
+    async def delete(
+        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+    ) -> DeletedClass:
+        del force  # TODO(issue 15): pending validations guard
         async with self._store.lock:
             row = self._store.owned_class(owner, class_id)
             links = {key: at for key, at in self._store.memberships.items() if key[0] != class_id}
@@ -153,7 +156,10 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
             self._store.students[student_id] = row
             return update
 
-    async def delete(self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent]) -> DeletedStudent:
+    async def delete(
+        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+    ) -> DeletedStudent:
+        del force  # TODO(issue 15): pending validations guard
         async with self._store.lock:
             deleted = DeletedStudent(self._store.full_student(self._store.owned_student(owner, student_id)))
             links = {key: at for key, at in self._store.memberships.items() if key[1] != student_id}

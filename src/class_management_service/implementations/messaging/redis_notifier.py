@@ -66,6 +66,7 @@ class RedisNotificationPublisher(NotificationPublisherProtocol):
         self._is_failing = False
 
     def notify(self, records: Sequence[OutboxRecord]) -> None:
+        records = [record for record in records if record.topic in NOTIFICATION_BY_TOPIC]
         if not records:
             return
         if self._worker is None:

@@ -88,7 +88,10 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
         self._wake_relay()
         return updated
 
-    async def delete(self, owner: str, class_id: UUID, events: EventsFor[DeletedClass]) -> DeletedClass:
+    async def delete(
+        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+    ) -> DeletedClass:
+        del force  # TODO(issue 15): pending validations guard
         async with pg_connection(self._engine) as connection, connection.transaction():
             row = await connection.fetchrow(sql.LOCK, class_id, owner)
             if row is None:

@@ -133,7 +133,10 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
             self._wake_relay()
         return result
 
-    async def delete(self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent]) -> DeletedStudent:
+    async def delete(
+        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+    ) -> DeletedStudent:
+        del force  # TODO(issue 15): pending validations guard
         async with pg_connection(self._engine) as connection, connection.transaction():
             row = await connection.fetchrow(sql.LOCK, student_id, owner)
             if row is None:

@@ -85,7 +85,10 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
             await add_outbox_events(session, events(school_class))
         return school_class
 
-    async def delete(self, owner: str, class_id: UUID, events: EventsFor[DeletedClass]) -> DeletedClass:
+    async def delete(
+        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+    ) -> DeletedClass:
+        del force  # TODO(issue 15): pending validations guard
         params = {"owner": owner, "class_id": class_id}
         async with translate_database_errors(), self._sessions.begin() as session:
             row = (await session.execute(sql.LOCK, params)).one_or_none()

@@ -124,7 +124,10 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
             await add_outbox_events(session, events(result))
         return result
 
-    async def delete(self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent]) -> DeletedStudent:
+    async def delete(
+        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+    ) -> DeletedStudent:
+        del force  # TODO(issue 15): pending validations guard
         params = {"owner": owner, "student_id": student_id}
         async with translate_database_errors(), self._sessions.begin() as session:
             row = (await session.execute(sql.LOCK, params)).one_or_none()
