@@ -13,6 +13,7 @@ from class_management_service.config import Settings
 from class_management_service.implementations.postgres.engine import create_postgres_engine
 from class_management_service.implementations.sqlite.engine import create_sqlite_engine
 from class_management_service.shared_providers import (
+    ConsumerProvider,
     EventDeliveryProvider,
     InfrastructureProvider,
     RelayProvider,
@@ -63,5 +64,6 @@ def backend_provider(settings: Settings) -> Provider:
 
 def providers_for(settings: Settings) -> list[Provider]:
     backend = backend_provider(settings)
-    relay = [] if isinstance(backend, MemoryProvider) else [RelayProvider()]
+    # The relay, the suggestions consumer and the timeout monitor need the SQL outbox.
+    relay = [] if isinstance(backend, MemoryProvider) else [RelayProvider(), ConsumerProvider()]
     return [InfrastructureProvider(), backend, EventDeliveryProvider(), *relay, ServiceProvider()]

@@ -93,7 +93,9 @@ class SuggestionHandler:
 
     async def _ingest(self, message: ConsumedMessage, batch: SuggestedBatch) -> str | None:
         try:
-            stored = await self._durably(lambda: self._ports.associations.ingest(batch, self._events), message)
+            stored = await self._durably(
+                lambda: self._ports.associations.ingest(batch, self._events), message
+            )
         except ClassManagementError as error:  # the repository refused this event for good
             rejected = Rejected("refused", f"the repository refused the event: {error.code}")
             return "dead_letter" if await self._dead_letter(message, rejected) else None

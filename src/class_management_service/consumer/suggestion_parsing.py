@@ -13,16 +13,16 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from class_management_service.domain.associations import (
-    StudentSuggestion,
-    SuggestedBatch,
-    SuggestedEssay,
-)
 from class_management_service.domain.association_events import (
     SUGGESTIONS_TOPIC,
     BatchAuthorMatchesSuggestedV1,
     EssayMatchResultV1,
     ReceivedEnvelope,
+)
+from class_management_service.domain.associations import (
+    StudentSuggestion,
+    SuggestedBatch,
+    SuggestedEssay,
 )
 
 # The platform's course codes (common_core's CourseCode); the migrations seed the same six.
@@ -51,22 +51,12 @@ Parsed = SuggestedBatch | ForeignClass | Rejected
 
 def parse_suggestions(value: bytes | None, received_at: datetime, timeout: timedelta) -> Parsed:
     """The batch to store, or why not; ``received_at + timeout`` is the batch's deadline."""
-    if value is None:
-        return Rejected("not_json", "the message has no value (a tombstone)")
-    try:
-        envelope = ReceivedEnvelope.model_validate_json(value)
-    except ValidationError as error:
-        if any(detail["type"] == "json_invalid" for detail in error.errors()):
-            return Rejected("not_json", "the message is not JSON")
-        return Rejected("invalid_envelope", _describe("envelope", error))
-    if envelope.event_type != SUGGESTIONS_TOPIC:
-        return Rejected("invalid_envelope", f"unexpected event_type {envelope.event_type[:100]!r}")
-    try:
-        data = BatchAuthorMatchesSuggestedV1.model_validate(envelope.data)
-    except ValidationError as error:
-        return Rejected("invalid_data", _describe("data", error))
-    if data.course_code not in COURSE_CODES:
-        return Rejected("unknown_course", f"unknown course_code {data.course_code[:20]!r}")
+    envelope = _envelope(value)
+    if isinstance(envelope, Rejected):
+        return envelope
+    data = _data(envelope)
+    if isinstance(data, Rejected):
+        return data
     try:
         class_id = UUID(data.class_id)
     except ValueError:
@@ -83,6 +73,32 @@ def parse_suggestions(value: bytes | None, received_at: datetime, timeout: timed
         deadline=received_at + timeout,
         unparsable_suggestions=unparsable,
     )
+
+
+def _envelope(value: bytes | None) -> ReceivedEnvelope | Rejected:
+    """Phase one: JSON, and an envelope of the suggestions event type."""
+    if value is None:
+        return Rejected("not_json", "the message has no value (a tombstone)")
+    try:
+        envelope = ReceivedEnvelope.model_validate_json(value)
+    except ValidationError as error:
+        if any(detail["type"] == "json_invalid" for detail in error.errors()):
+            return Rejected("not_json", "the message is not JSON")
+        return Rejected("invalid_envelope", _describe("envelope", error))
+    if envelope.event_type != SUGGESTIONS_TOPIC:
+        return Rejected("invalid_envelope", f"unexpected event_type {envelope.event_type[:100]!r}")
+    return envelope
+
+
+def _data(envelope: ReceivedEnvelope) -> BatchAuthorMatchesSuggestedV1 | Rejected:
+    """Phase two: the event's data, for a course the platform knows."""
+    try:
+        data = BatchAuthorMatchesSuggestedV1.model_validate(envelope.data)
+    except ValidationError as error:
+        return Rejected("invalid_data", _describe("data", error))
+    if data.course_code not in COURSE_CODES:
+        return Rejected("unknown_course", f"unknown course_code {data.course_code[:20]!r}")
+    return data
 
 
 def _essays(results: list[EssayMatchResultV1]) -> tuple[tuple[SuggestedEssay, ...], int]:

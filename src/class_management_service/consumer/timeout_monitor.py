@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
 
 import structlog
 
 from class_management_service.config import Settings
 from class_management_service.domain.associations import CompletedBatch, TimeoutPolicy
 from class_management_service.domain.backoff import Backoff
-from class_management_service.domain.events import OutboxEvent
 from class_management_service.error_log import error_fields
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
     ClockProtocol,
     ConsumerMetricsProtocol,
+    EventsFor,
     MonitorLeadershipProtocol,
 )
 
-CompletedEvents = Callable[[CompletedBatch, datetime], Sequence[OutboxEvent]]
 STOP_TIMEOUT_S = 10.0
 
 log = structlog.get_logger(__name__)
@@ -46,7 +43,7 @@ class TimeoutMonitor:
     completes a batch writes its confirmed event.
     """
 
-    def __init__(self, ports: MonitorPorts, events: CompletedEvents, settings: Settings) -> None:
+    def __init__(self, ports: MonitorPorts, events: EventsFor[CompletedBatch], settings: Settings) -> None:
         self._ports = ports
         self._events = events
         self._policy = TimeoutPolicy(min_confidence=settings.association_auto_confirm_min_confidence)
@@ -97,9 +94,7 @@ class TimeoutMonitor:
     async def scan(self) -> int:
         """Decide the expired batches once (at most one policy's limit): how many were decided."""
         now = self._ports.clock.now()
-        completed = await self._ports.associations.decide_expired(
-            now, self._policy, lambda batch: self._events(batch, now)
-        )
+        completed = await self._ports.associations.decide_expired(now, self._policy, self._events)
         for batch in completed:
             log.info(
                 "association_batch_timed_out",

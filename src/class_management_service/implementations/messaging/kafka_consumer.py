@@ -75,7 +75,9 @@ class AiokafkaMessageSource(MessageSourceProtocol):
 
     async def commit(self, offsets: Mapping[tuple[str, int], int]) -> None:
         consumer = self._started()
-        await consumer.commit({TopicPartition(topic, part): offset for (topic, part), offset in offsets.items()})
+        await consumer.commit(
+            {TopicPartition(topic, part): offset for (topic, part), offset in offsets.items()}
+        )
 
     def assigned_partitions(self) -> tuple[int, ...]:
         consumer = self._consumer

@@ -94,7 +94,9 @@ class PostgresAdvisoryLeadership(RelayLeadershipProtocol, MonitorLeadershipProto
     async def _try_lock(self) -> None:
         if self._connection is None or self._connection.is_closed():
             self._connection = await asyncpg.connect(self._dsn, timeout=CONNECT_TIMEOUT_S)
-        locked = await self._connection.fetchval(_LOCK_STATEMENTS.get(self._lock_key, _LOCK_STATEMENTS[ADVISORY_LOCK_KEY]), self._lock_key)
+        locked = await self._connection.fetchval(
+            _LOCK_STATEMENTS.get(self._lock_key, _LOCK_STATEMENTS[ADVISORY_LOCK_KEY]), self._lock_key
+        )
         if locked:
             if self._listen_channel is not None:
                 await self._connection.add_listener(self._listen_channel, self._on_notify)
