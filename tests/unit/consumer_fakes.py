@@ -106,6 +106,7 @@ class FakeAssociations(AssociationRepositoryProtocol):
         self.stored: list[SuggestedBatch] = []
         self.events: list[OutboxEvent] = []
         self.failures = 0
+        self.failing_batches: set[str] = set()
         self.expired: list[CompletedBatch] = []
         self.scans: list[tuple[datetime, TimeoutPolicy]] = []
 
@@ -114,6 +115,8 @@ class FakeAssociations(AssociationRepositoryProtocol):
         if self.failures:
             self.failures -= 1
             raise ConnectionError("database down")
+        if batch.batch_id in self.failing_batches:
+            raise ConnectionError("this batch's rows are locked up")
         if batch.event_id in self.inbox:
             return IngestOutcome(batch.batch_id, True, True, 0, 0, 0, None)
         self.inbox.add(batch.event_id)

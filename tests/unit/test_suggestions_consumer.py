@@ -42,9 +42,12 @@ class Harness:
         return []
 
 
-def _good(event_id: uuid.UUID | None = None, class_id: uuid.UUID | str = CLASS_ID) -> bytes:
+def _good(
+    event_id: uuid.UUID | None = None, class_id: uuid.UUID | str = CLASS_ID, batch_id: str | None = None
+) -> bytes:
     results = [match_result("e1", candidate(uuid.uuid4(), 0.9))]
-    return encoded(suggestions_envelope(f"b-{uuid.uuid4()}", class_id, results, event_id=event_id))
+    batch_id = batch_id or f"b-{uuid.uuid4()}"
+    return encoded(suggestions_envelope(batch_id, class_id, results, event_id=event_id))
 
 
 async def test_each_message_is_stored_once_and_the_chunk_commits_each_partitions_next_offset() -> None:
@@ -60,15 +63,27 @@ async def test_each_message_is_stored_once_and_the_chunk_commits_each_partitions
     assert harness.metrics.counts["essays_stored"] == 3
 
 
-async def test_a_partitions_messages_are_stored_in_offset_order() -> None:
+async def test_messages_of_one_batch_are_stored_in_offset_order() -> None:
     event_ids = [uuid.uuid4() for _ in range(5)]
-    harness = Harness(
-        FakeMessageSource([message(0, n, _good(event_id)) for n, event_id in enumerate(event_ids)])
-    )
+    chunk = [message(0, n, _good(event_id, batch_id="b-same")) for n, event_id in enumerate(event_ids)]
+    harness = Harness(FakeMessageSource([*chunk, message(0, 5, _good())]))
 
     await harness.consumer.consume_once()
 
-    assert [batch.event_id for batch in harness.associations.stored] == event_ids
+    assert [b.event_id for b in harness.associations.stored if b.batch_id == "b-same"] == event_ids
+    assert harness.source.commits == [{(TOPIC, 0): 6}]
+
+
+async def test_an_offset_never_moves_past_a_message_not_yet_stored() -> None:
+    chunk = [message(0, 0, _good(batch_id="b-stuck")), message(0, 1, _good()), message(1, 0, _good())]
+    harness = Harness(FakeMessageSource(chunk))
+    harness.associations.failing_batches = {"b-stuck"}
+    harness.consumer.start()
+    await eventually(lambda: len(harness.associations.stored) == 2)  # stored around the stuck one
+
+    await harness.consumer.stop()
+
+    assert harness.source.committed() == {(TOPIC, 1): 1}
 
 
 async def test_a_poison_message_is_dead_lettered_and_the_message_after_it_is_stored() -> None:

@@ -11,7 +11,12 @@ from typing import TypeVar
 
 import structlog
 
-from class_management_service.consumer.suggestion_parsing import ForeignClass, Rejected, parse_suggestions
+from class_management_service.consumer.suggestion_parsing import (
+    ForeignClass,
+    Parsed,
+    Rejected,
+    parse_suggestions,
+)
 from class_management_service.domain.associations import DeadLetter, IngestOutcome, SuggestedBatch
 from class_management_service.domain.backoff import Backoff
 from class_management_service.domain.consumed_messages import ConsumedMessage
@@ -69,10 +74,13 @@ class SuggestionHandler:
         self._retry = retry
         self.last_error: str | None = None
 
-    async def handle(self, message: ConsumedMessage) -> bool:
+    def parse(self, message: ConsumedMessage) -> Parsed:
+        """The message read (pure); ``received_at`` is now, so the deadline counts from arrival."""
+        return parse_suggestions(message.value, self._ports.clock.now(), self._timeout)
+
+    async def handle(self, message: ConsumedMessage, parsed: Parsed) -> bool:
         """True once the message's effect committed; False if a stop interrupted the retries."""
         started = time.perf_counter()
-        parsed = parse_suggestions(message.value, self._ports.clock.now(), self._timeout)
         if isinstance(parsed, Rejected):
             outcome = "dead_letter" if await self._dead_letter(message, parsed) else None
         elif isinstance(parsed, ForeignClass):

@@ -11,7 +11,8 @@ import structlog
 
 from class_management_service.config import Settings
 from class_management_service.consumer.message_handler import HandlerPorts, RetryPolicy, SuggestionHandler
-from class_management_service.domain.associations import IngestOutcome
+from class_management_service.consumer.suggestion_parsing import ForeignClass, Parsed
+from class_management_service.domain.associations import IngestOutcome, SuggestedBatch
 from class_management_service.domain.backoff import Backoff
 from class_management_service.domain.consumed_messages import ConsumedMessage, ConsumerState
 from class_management_service.error_log import error_fields, type_name
@@ -19,11 +20,15 @@ from class_management_service.protocols import ConsumerMetricsProtocol, EventsFo
 
 # One fetch returns at most this many messages; their offsets are committed together.
 FETCH_MAX_MESSAGES = 500
+# Messages of different batches are stored concurrently, up to this many transactions at once:
+# each one waits mostly for its commit's WAL flush, which concurrent commits share.
+MAX_CONCURRENT_MESSAGES = 16
 FETCH_TIMEOUT_S = 0.5
 # On stop, the message being stored may finish and its offset be committed within this margin.
 STOP_TIMEOUT_S = 10.0
 
 Partition = tuple[str, int]
+_Lane = tuple[object, ...]
 
 log = structlog.get_logger(__name__)
 
@@ -33,8 +38,9 @@ class SuggestionsConsumer:
 
     An offset is committed only after its message's transaction committed; a crash in between
     redelivers the message, and the inbox row written in that transaction makes the redelivery
-    a replay that changes nothing. Partitions of one fetch are handled concurrently, each in
-    order; the chunk's offsets go to Kafka in one commit.
+    a replay that changes nothing. Within one fetch, messages of the same batch are stored in
+    offset order and different batches concurrently; each partition's offset advances past the
+    messages stored without a gap, and the fetch's offsets go to Kafka in one commit.
     """
 
     def __init__(
@@ -52,6 +58,7 @@ class SuggestionsConsumer:
         self._handler = SuggestionHandler(ports, events, timeout, retry)
         self._backoff = Backoff(settings.relay_initial_backoff_s, settings.relay_max_backoff_s)
         self._uncommitted: dict[Partition, int] = {}
+        self._slots = asyncio.Semaphore(MAX_CONCURRENT_MESSAGES)
         self._task: asyncio.Task[None] | None = None
         self._last_error: str | None = None
 
@@ -116,20 +123,35 @@ class SuggestionsConsumer:
         return True
 
     async def _handle(self, messages: Sequence[ConsumedMessage]) -> int:
-        by_partition: dict[Partition, list[ConsumedMessage]] = {}
+        lanes: dict[_Lane, list[tuple[ConsumedMessage, Parsed]]] = {}
         for message in messages:
-            by_partition.setdefault((message.topic, message.partition), []).append(message)
-        handled = await asyncio.gather(*(self._handle_in_order(part) for part in by_partition.values()))
-        return sum(handled)
+            parsed = self._handler.parse(message)
+            lanes.setdefault(_lane(message, parsed), []).append((message, parsed))
+        stored: set[tuple[Partition, int]] = set()
+        await asyncio.gather(*(self._handle_in_order(lane, stored) for lane in lanes.values()))
+        self._advance(messages, stored)
+        return len(stored)
 
-    async def _handle_in_order(self, messages: list[ConsumedMessage]) -> int:
-        handled = 0
-        for message in messages:
-            if self._stopping.is_set() or not await self._handler.handle(message):
-                break
-            self._uncommitted[(message.topic, message.partition)] = message.offset + 1
-            handled += 1
-        return handled
+    async def _handle_in_order(
+        self, lane: list[tuple[ConsumedMessage, Parsed]], stored: set[tuple[Partition, int]]
+    ) -> None:
+        for message, parsed in lane:
+            async with self._slots:
+                if self._stopping.is_set() or not await self._handler.handle(message, parsed):
+                    return
+            stored.add(((message.topic, message.partition), message.offset))
+
+    def _advance(self, messages: Sequence[ConsumedMessage], stored: set[tuple[Partition, int]]) -> None:
+        """Each partition's next offset: past every message of the fetch stored without a gap."""
+        blocked: set[Partition] = set()
+        for message in messages:  # in offset order within each partition
+            partition = (message.topic, message.partition)
+            if partition in blocked:
+                continue
+            if (partition, message.offset) in stored:
+                self._uncommitted[partition] = message.offset + 1
+            else:
+                blocked.add(partition)
 
     async def _commit(self) -> None:
         """Commit what was stored; on failure keep it for the next commit (a redelivery is a replay)."""
@@ -153,3 +175,10 @@ class SuggestionsConsumer:
         log.warning(event, **error_fields(error))
         with suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), self._backoff.next_delay())
+
+
+def _lane(message: ConsumedMessage, parsed: Parsed) -> _Lane:
+    """Messages naming the same batch keep their order; any other message may go at once."""
+    if isinstance(parsed, SuggestedBatch | ForeignClass):
+        return ("batch", parsed.batch_id)
+    return ("message", message.partition, message.offset)
