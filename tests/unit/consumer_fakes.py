@@ -106,6 +106,7 @@ class FakeAssociations(AssociationRepositoryProtocol):
         self.stored: list[SuggestedBatch] = []
         self.events: list[OutboxEvent] = []
         self.failures = 0
+        self.failure: Exception = ConnectionError("database down")
         self.failing_batches: set[str] = set()
         self.expired: list[CompletedBatch] = []
         self.scans: list[tuple[datetime, TimeoutPolicy]] = []
@@ -114,7 +115,7 @@ class FakeAssociations(AssociationRepositoryProtocol):
         await asyncio.sleep(0)
         if self.failures:
             self.failures -= 1
-            raise ConnectionError("database down")
+            raise self.failure
         if batch.batch_id in self.failing_batches:
             raise ConnectionError("this batch's rows are locked up")
         if batch.event_id in self.inbox:
@@ -160,11 +161,12 @@ class FakeDeadLetters(DeadLetterStoreProtocol):
     def __init__(self) -> None:
         self.letters: list[DeadLetter] = []
         self.failures = 0
+        self.failure: Exception = ConnectionError("database down")
 
     async def record(self, letter: DeadLetter) -> None:
         if self.failures:
             self.failures -= 1
-            raise ConnectionError("database down")
+            raise self.failure
         self.letters.append(letter)
 
 

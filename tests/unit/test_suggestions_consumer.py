@@ -9,6 +9,7 @@ from class_management_service.config import Settings
 from class_management_service.consumer.message_handler import HandlerPorts
 from class_management_service.consumer.suggestions_consumer import SuggestionsConsumer
 from class_management_service.domain.associations import IngestOutcome
+from class_management_service.domain.errors import AssociationConflictError, RepositoryUnavailableError
 from class_management_service.domain.events import OutboxEvent
 from tests.fakes import FakeClock
 from tests.suggestion_messages import candidate, encoded, match_result, suggestions_envelope
@@ -114,6 +115,43 @@ async def test_a_database_outage_is_retried_until_the_message_is_stored_and_only
     assert len(harness.associations.stored) == 1
     assert harness.metrics.counts["database_failed"] == 3
     assert harness.source.commits == [{(TOPIC, 2): 10}]
+
+
+async def test_the_repositorys_unavailable_error_is_waited_out_never_dead_lettered() -> None:
+    harness = Harness(FakeMessageSource([message(0, 0, _good())]))
+    harness.associations.failures = 2
+    harness.associations.failure = RepositoryUnavailableError()
+
+    await harness.consumer.consume_once()
+
+    assert len(harness.associations.stored) == 1
+    assert harness.dead_letters.letters == []
+    assert harness.source.commits == [{(TOPIC, 0): 1}]
+
+
+async def test_a_refusal_by_the_repository_is_dead_lettered() -> None:
+    harness = Harness(FakeMessageSource([message(0, 0, _good())]))
+    harness.associations.failures = 1
+    harness.associations.failure = AssociationConflictError(["e1"])
+
+    await harness.consumer.consume_once()
+
+    (letter,) = harness.dead_letters.letters
+    assert letter.reason == "the repository refused the event: ASSOCIATION_ALREADY_DECIDED"
+    assert harness.source.commits == [{(TOPIC, 0): 1}]
+
+
+async def test_a_defect_while_handling_makes_the_consumer_rejoin_instead_of_ending() -> None:
+    harness = Harness(FakeMessageSource([message(0, 0, b"{}")], [message(0, 0, b"{}")]))
+    harness.dead_letters.failures = 1
+    harness.dead_letters.failure = AssociationConflictError(["x"])  # a refusal where none is expected
+    harness.consumer.start()
+    await eventually(lambda: len(harness.dead_letters.letters) == 1)
+
+    await harness.consumer.stop()
+
+    assert harness.source.starts == 2  # closed after the defect, joined again
+    assert harness.source.committed() == {(TOPIC, 0): 1}
 
 
 async def test_a_dead_letter_store_outage_is_retried_too() -> None:

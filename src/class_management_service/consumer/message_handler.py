@@ -20,7 +20,7 @@ from class_management_service.consumer.suggestion_parsing import (
 from class_management_service.domain.associations import DeadLetter, IngestOutcome, SuggestedBatch
 from class_management_service.domain.backoff import Backoff
 from class_management_service.domain.consumed_messages import ConsumedMessage
-from class_management_service.domain.errors import ClassManagementError
+from class_management_service.domain.errors import ClassManagementError, RepositoryUnavailableError
 from class_management_service.error_log import error_fields, type_name
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
@@ -148,28 +148,35 @@ class SuggestionHandler:
         return True
 
     async def _durably(self, operation: Callable[[], Awaitable[_T]], message: ConsumedMessage) -> _T | None:
-        """``operation``'s result once it succeeds; None when a stop came first."""
+        """``operation``'s result once it succeeds; None when a stop came first.
+
+        The database being unavailable (and any error that is not a refusal) is waited out with
+        backoff for as long as it lasts: the message is never skipped.
+        """
         backoff = Backoff(self._retry.initial_s, self._retry.max_s)
         while True:
             try:
                 result = await operation()
+            except RepositoryUnavailableError as error:
+                failure: Exception = error
             except ClassManagementError:
-                raise
-            except Exception as error:  # noqa: BLE001 - e.g. the database is down: wait, try again
-                self.last_error = type_name(error)
-                self._ports.metrics.database_failed()
-                log.error(  # noqa: TRY400 - error_fields logs the frames, never the messages
-                    "suggestions_store_failed",
-                    partition=message.partition,
-                    offset=message.offset,
-                    attempt=backoff.failures + 1,
-                    **error_fields(error),
-                )
-                if await _stopped_within(self._retry.stopping, backoff.next_delay()):
-                    return None
+                raise  # a refusal: trying again would get the same answer
+            except Exception as error:  # noqa: BLE001 - unknown, maybe passing: wait, try again
+                failure = error
             else:
                 self.last_error = None
                 return result
+            self.last_error = type_name(failure)
+            self._ports.metrics.database_failed()
+            log.error(
+                "suggestions_store_failed",
+                partition=message.partition,
+                offset=message.offset,
+                attempt=backoff.failures + 1,
+                **error_fields(failure),
+            )
+            if await _stopped_within(self._retry.stopping, backoff.next_delay()):
+                return None
 
 
 async def _recorded(store: DeadLetterStoreProtocol, letter: DeadLetter) -> bool:

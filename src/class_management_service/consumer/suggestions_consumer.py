@@ -90,7 +90,10 @@ class SuggestionsConsumer:
     async def run(self) -> None:
         try:
             while not self._stopping.is_set():
-                await self.consume_once()
+                try:
+                    await self.consume_once()
+                except Exception as error:  # noqa: BLE001 - a defect: never let it end consuming
+                    await self._restart_after(error)
         finally:
             with suppress(Exception):
                 await self._commit()
@@ -169,6 +172,13 @@ class SuggestionsConsumer:
             log.warning("suggestions_commit_failed", error_type=type_name(error), partitions=len(offsets))
             for partition, offset in offsets.items():
                 self._uncommitted.setdefault(partition, offset)
+
+    async def _restart_after(self, error: Exception) -> None:
+        """Leave the group and join again: the fetch position may be past a message not stored,
+        and only the committed offsets (never past such a message) are safe to resume from."""
+        self._uncommitted = {}
+        await self._source.close()
+        await self._failed("suggestions_consumer_failed", error)
 
     async def _failed(self, event: str, error: Exception) -> None:
         self._last_error = type_name(error)
