@@ -75,7 +75,7 @@ async def test_a_message_arriving_while_postgresql_is_down_is_stored_once_it_is_
 
         async def committed() -> bool:
             offset = await committed_offset(kafka_bootstrap, settings.kafka_consumer_group, sent.partition)
-            return offset == sent.offset + 1
+            return offset is not None and offset == int(sent.offset) + 1
 
         await wait_until(committed, within_s=30, what="the offset committed after the store")
         assert handle.messages("stored") == 1
