@@ -166,6 +166,16 @@ def parse_timestamp(value: object) -> datetime:
     return moment
 
 
+NOTIFICATION_TOPIC = "huleedu.notification.teacher.requested.v1"
+
+
+async def new_events(api: Api, before: int, *topics: str) -> list[OutboxRow]:
+    """The outbox rows written since there were ``before`` rows, which must have ``topics`` in order."""
+    new = (await api.outbox())[before:]
+    assert [row.topic for row in new] == list(topics)
+    return new
+
+
 async def single_new_event(api: Api, before: int) -> OutboxRow:
     """The one outbox row written since there were ``before`` rows; fails on none or several."""
     rows = await api.outbox()

@@ -60,7 +60,7 @@ async def test_healthz_reports_ready_with_outbox_backlog_when_database_reachable
     assert body["environment"] == "development"
     checks = body["checks"]
     assert checks["database"] == "ok"
-    assert checks["outbox"]["pending"] == len(await api.outbox()) == 3
+    assert checks["outbox"]["pending"] == len(await api.outbox()) == 5  # 3 writes, 2 teacher notifications
     age = checks["outbox"]["oldest_pending_age_s"]
     assert isinstance(age, int | float)
     assert -1 < age < 60  # server-side clock: a few ms of skew against the app is harmless
