@@ -12,6 +12,10 @@ from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
+from class_management_service.implementations.memory.association_repository import (
+    InMemoryAssociationRepository,
+)
+from class_management_service.implementations.memory.dead_letters import InMemoryDeadLetterStore
 from class_management_service.implementations.memory.repositories import (
     InMemoryClassRepository,
     InMemoryStudentRepository,
@@ -36,7 +40,9 @@ from class_management_service.implementations.sqlite.outbox_writer import SqlAlc
 from class_management_service.implementations.sqlite.relay_store import SqlAlchemyOutboxStore
 from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.protocols import (
+    AssociationRepositoryProtocol,
     ClassRepositoryProtocol,
+    DeadLetterStoreProtocol,
     HealthProbeProtocol,
     OutboxStatsProtocol,
     OutboxStoreProtocol,
@@ -98,5 +104,7 @@ class MemoryProvider(Provider):
     store = provide(InMemoryStore)
     classes = provide(InMemoryClassRepository, provides=ClassRepositoryProtocol)
     students = provide(InMemoryStudentRepository, provides=StudentRepositoryProtocol)
+    associations = provide(InMemoryAssociationRepository, provides=AssociationRepositoryProtocol)
+    dead_letters = provide(InMemoryDeadLetterStore, provides=DeadLetterStoreProtocol)
     outbox_stats = provide(InMemoryOutboxStats, provides=OutboxStatsProtocol)
     database_probe = provide(AlwaysHealthyProbe, provides=HealthProbeProtocol)
