@@ -72,7 +72,11 @@ async def test_a_rerun_replaces_pending_candidates_and_keeps_decided_essays(clea
         ),
         no_events,
     )
-    await repo.decide(DecisionRequest(room.owner, batch_id, (Decision("e2", c, True),), T0), no_events)
+    decided = await repo.decide(
+        DecisionRequest(room.owner, batch_id, (Decision("e2", c, True),), T0), no_events
+    )
+    assert decided.review == await repo.review(room.owner, batch_id)
+    assert decided.review.essays[1].student_names is not None
 
     rerun = await repo.ingest(
         suggested(batch_id, room.class_id, [essay("e1", (b, 0.8)), essay("e2", (b, 0.9))]), no_events
@@ -196,6 +200,8 @@ async def test_two_timeout_scans_decide_each_expired_batch_once(clean_pg: AsyncE
         c=room.class_id,
     )
     assert placeholders[0].id in roster_ids
+    for done in (done for scan in scans for done in scan):
+        assert done.review == await repo.review(None, done.review.batch.batch_id)
     assert await repo.decide_expired(now, POLICY, confirmed_marker) == []
 
 

@@ -34,12 +34,14 @@ from class_management_service.implementations.postgres import decision_statement
 from class_management_service.implementations.postgres.association_decisions import (
     load_review,
     locked_review,
+    members_of,
     placeholder_for,
     write_decisions,
 )
 from class_management_service.implementations.postgres.association_ingest import ingest_in_transaction
 from class_management_service.implementations.postgres.association_rows import (
     completed,
+    named,
     to_batch,
     to_essay,
     to_reviews,
@@ -108,7 +110,7 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
         at = utc(request.at)
         async with pg_connection(self._engine) as connection, connection.transaction():
             review, members = await locked_review(connection, request.batch_id, request.owner)
-            changed = apply_decisions(review, request.decisions, frozenset(members), request.owner, at)
+            changed = named(apply_decisions(review, request.decisions, members, request.owner, at), members)
             after = with_changes(review, changed)
             done = None
             if review.batch.completed_at is None and is_complete(after):
@@ -153,7 +155,10 @@ async def _time_out(
     placeholder_id, placeholder = None, None
     if needs_placeholder(review, policy):
         placeholder_id, placeholder = await placeholder_for(connection, review.batch, now)
-    decided = timeout_decisions(review, policy, placeholder_id, now)
+    decided = named(
+        timeout_decisions(review, policy, placeholder_id, now),
+        await members_of(connection, review.batch.class_id),
+    )
     after = completed(with_changes(review, decided), now, timeout_triggered=True)
     done = CompletedBatch(after, timeout_triggered=True, placeholder=placeholder)
     outbox = events(done)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
 
@@ -84,6 +85,22 @@ def to_reviews(rows: Iterable[Record]) -> dict[str, BatchReview]:
         if row["essay_id"] is not None:
             essays[batch_id].append(to_essay(row))
     return {batch_id: BatchReview(batch, tuple(essays[batch_id])) for batch_id, batch in batches.items()}
+
+
+def names_of(rows: Iterable[Record]) -> dict[UUID, PersonNames]:
+    """``MEMBERS`` rows: each student's names by id."""
+    return {
+        row["id"]: PersonNames(row["first_name"], row["last_name"], row["legal_full_name"]) for row in rows
+    }
+
+
+def named(
+    essays: Iterable[EssayAssociation], names: Mapping[UUID, PersonNames]
+) -> tuple[EssayAssociation, ...]:
+    """Decided essays with their student's names, as reads show them."""
+    return tuple(
+        replace(e, student_names=None if e.student_id is None else names.get(e.student_id)) for e in essays
+    )
 
 
 def completed(review: BatchReview, at: datetime, *, timeout_triggered: bool) -> BatchReview:

@@ -51,8 +51,11 @@ FROM essay_student_associations e
 {ESSAY_JOINS}
 WHERE e.essay_id = ANY($1::text[])"""
 
-# The students of the class $1.
-MEMBERS = "SELECT ARRAY(SELECT m.student_id FROM class_student_association m WHERE m.class_id = $1)"
+# The students of the class $1, with their names (a decision shows the decided student's).
+MEMBERS = """
+SELECT s.id, s.first_name, s.last_name, s.legal_full_name
+FROM class_student_association m JOIN students s ON s.id = m.student_id
+WHERE m.class_id = $1"""
 
 # Records the event $1 (topic $2, at $3) in the inbox; if it is new and the class $5 exists, creates
 # the batch $4 of that class (course $6, correlation $7, received $8, deadline $9) or locks the
