@@ -25,6 +25,10 @@ from class_management_service.implementations.observability.health_probes import
     AlwaysHealthyProbe,
     SqlAlchemyDatabaseProbe,
 )
+from class_management_service.implementations.postgres.association_repository import (
+    AsyncpgAssociationRepository,
+    AsyncpgDeadLetterStore,
+)
 from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
 from class_management_service.implementations.postgres.leadership import (
     PostgresAdvisoryLeadership,
@@ -62,6 +66,7 @@ class PostgresProvider(Provider):
     outbox_stats = provide(AsyncpgOutboxStats, provides=OutboxStatsProtocol)
     outbox_store = provide(AsyncpgOutboxStore, provides=OutboxStoreProtocol)
     database_probe = provide(SqlAlchemyDatabaseProbe, provides=HealthProbeProtocol)
+    dead_letters = provide(AsyncpgDeadLetterStore, provides=DeadLetterStoreProtocol)
 
     @provide
     async def doorbell(self, engine: AsyncEngine, settings: Settings) -> AsyncIterator[OutboxDoorbell]:
@@ -76,6 +81,10 @@ class PostgresProvider(Provider):
     @provide
     def students(self, engine: AsyncEngine, doorbell: OutboxDoorbell) -> StudentRepositoryProtocol:
         return AsyncpgStudentRepository(engine, doorbell)
+
+    @provide
+    def associations(self, engine: AsyncEngine, doorbell: OutboxDoorbell) -> AssociationRepositoryProtocol:
+        return AsyncpgAssociationRepository(engine, doorbell)
 
     @provide
     async def leadership(self, engine: AsyncEngine) -> AsyncIterator[RelayLeadershipProtocol]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
@@ -24,6 +25,7 @@ from class_management_service.implementations.postgres.connection import pg_conn
 from class_management_service.implementations.postgres.courses import CourseCatalog
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.outbox_writer import insert_outbox, outbox_arguments
+from class_management_service.implementations.postgres.pending_guard import settle_class
 from class_management_service.implementations.postgres.rows import to_roster_entry, to_school_class
 from class_management_service.implementations.sql_common import utc
 from class_management_service.protocols import ClassRepositoryProtocol, EventsFor
@@ -91,13 +93,14 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
     async def delete(
         self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
     ) -> DeletedClass:
-        del force  # TODO(issue 15): pending validations guard
         async with pg_connection(self._engine) as connection, connection.transaction():
             row = await connection.fetchrow(sql.LOCK, class_id, owner)
             if row is None:
                 raise ClassNotFoundError([class_id])
+            settled = await settle_class(connection, class_id, owner, datetime.now(UTC), force=force)
             removed = tuple(await connection.fetchval(sql.DELETE, class_id))
-            deleted = DeletedClass(to_school_class(row, student_count=len(removed)), removed)
+            school_class = to_school_class(row, student_count=len(removed))
+            deleted = DeletedClass(school_class, removed, completed_batches=settled)
             await insert_outbox(connection, events(deleted))
         self._wake_relay()
         return deleted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 import asyncpg
@@ -31,6 +31,7 @@ from class_management_service.implementations.postgres import student_statements
 from class_management_service.implementations.postgres.connection import pg_connection
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.outbox_writer import insert_outbox, outbox_arguments
+from class_management_service.implementations.postgres.pending_guard import settle_student
 from class_management_service.implementations.postgres.rows import Record, to_student
 from class_management_service.implementations.postgres.student_listing import (
     PAGES,
@@ -136,13 +137,13 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
     async def delete(
         self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
     ) -> DeletedStudent:
-        del force  # TODO(issue 15): pending validations guard
         async with pg_connection(self._engine) as connection, connection.transaction():
             row = await connection.fetchrow(sql.LOCK, student_id, owner)
             if row is None:
                 raise StudentNotFoundError(student_id)
+            settled = await settle_student(connection, student_id, owner, datetime.now(UTC), force=force)
             class_ids = await connection.fetchval(sql.DELETE, student_id)
-            deleted = DeletedStudent(to_student(row, class_ids))
+            deleted = DeletedStudent(to_student(row, class_ids), completed_batches=settled)
             await insert_outbox(connection, events(deleted))
         self._wake_relay()
         return deleted
