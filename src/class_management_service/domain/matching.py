@@ -63,9 +63,11 @@ def plan_ingest(
     dropped = batch.unparsable_suggestions
     kept = 0
     planned: dict[str, EssayAssociation] = {}
+    seen: set[str] = set()
     for position, essay in enumerate(batch.essays):
-        if essay.essay_id in planned:
+        if essay.essay_id in seen:
             continue
+        seen.add(essay.essay_id)
         current = existing.get(essay.essay_id)
         in_class = [s for s in essay.suggestions if s.student_id in class_students]
         dropped += len(essay.suggestions) - len(in_class)
