@@ -21,7 +21,6 @@ from class_management_service.domain.associations import (
 )
 from class_management_service.domain.errors import AssociationConflictError, BatchNotFoundError
 from class_management_service.domain.events import OutboxEvent
-from class_management_service.domain.matching import placeholder_email
 from tests.integration.repository_helpers import no_events
 from tests.integration.sqlite_association_helpers import (
     DEADLINE,
@@ -165,44 +164,3 @@ async def test_concurrent_decisions_complete_the_batch_once(setting: Setting) ->
     )
     assert sum(outcome.completed is not None for outcome in outcomes) == 1
     assert await markers_of(setting.engine, event.batch_id) == 1
-
-
-async def test_timeout_confirms_confident_essays_and_gives_the_rest_to_one_placeholder(
-    setting: Setting,
-) -> None:
-    alva, bo, _ = setting.pupil_ids
-    first = suggested(setting, [("e1", [candidate(alva, 0.7)]), ("e2", [candidate(bo, 0.69)]), ("e3", [])])
-    second = suggested(setting, [("e4", [])], deadline=DEADLINE + timedelta(seconds=1))
-    later = suggested(setting, [("e5", [])], deadline=DEADLINE + timedelta(days=3))
-    for event in (second, first, later):
-        await setting.associations.ingest(event, no_events)
-    await setting.associations.decide(request(setting, first.batch_id, Decision("e2", bo, True)), no_events)
-    now = DEADLINE + timedelta(hours=1)
-    done = await setting.associations.decide_expired(now, POLICY, completed_marker)
-    assert [c.review.batch.batch_id for c in done] == [first.batch_id, second.batch_id]
-    assert all(c.timeout_triggered and c.review.batch.completed_at == now for c in done)
-    placeholder = done[0].placeholder
-    assert placeholder is not None
-    assert done[1].placeholder is None
-    assert placeholder.email == placeholder_email(setting.school_class.id)
-    e1, e2, e3 = done[0].review.essays
-    assert (e1.student_id, e1.validation_method, e1.confidence_score) == (alva, "timeout", 0.7)
-    assert (e2.student_id, e2.validation_method) == (bo, "human")
-    assert (e3.student_id, e3.validation_method, e3.status) == (placeholder.id, "timeout", CONFIRMED)
-    assert done[1].review.essays[0].student_id == placeholder.id
-    roster = await setting.classes.roster(setting.school_class.id, setting.owner)
-    assert placeholder.id in {entry.student_id for entry in roster}
-    assert await setting.associations.decide_expired(now, POLICY, completed_marker) == []
-    assert (await setting.associations.batches([later.batch_id]))[later.batch_id].completed_at is None
-    assert await markers_of(setting.engine, first.batch_id) == 1
-
-
-async def test_timeout_takes_at_most_the_batch_limit_oldest_first(setting: Setting) -> None:
-    events = [
-        suggested(setting, [(f"e{i}", [])], deadline=DEADLINE + timedelta(seconds=-i)) for i in range(3)
-    ]
-    for event in events:
-        await setting.associations.ingest(event, no_events)
-    policy = TimeoutPolicy(min_confidence=0.7, batch_limit=2)
-    done = await setting.associations.decide_expired(DEADLINE, policy, completed_marker)
-    assert [c.review.batch.batch_id for c in done] == [events[2].batch_id, events[1].batch_id]
