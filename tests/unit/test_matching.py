@@ -23,9 +23,11 @@ from class_management_service.domain.errors import (
 )
 from class_management_service.domain.matching import (
     apply_decisions,
+    forced_rejections,
     is_complete,
     needs_placeholder,
     placeholder_email,
+    placeholder_student,
     plan_ingest,
     timeout_decisions,
     validation_summary,
@@ -346,3 +348,44 @@ def test_validation_summary_counts_outcomes_and_methods() -> None:
         "timeout": 1,
         "auto": 0,
     }
+
+
+def test_a_forced_class_delete_rejects_every_pending_essay_as_the_owner() -> None:
+    batch = review([_confirmed(E1, ADA), E2, E3])
+
+    rejected = forced_rejections(batch, OWNER, LATER)
+
+    assert [(e.essay_id, e.status, e.student_id) for e in rejected] == [
+        ("e2", REJECTED, None),
+        ("e3", REJECTED, None),
+    ]
+    assert {(e.validation_method, e.validated_by, e.validated_at) for e in rejected} == {
+        ("human", OWNER, LATER)
+    }
+    assert is_complete(with_changes(batch, rejected))
+
+
+def test_a_forced_student_delete_rejects_only_the_pending_essays_listing_them() -> None:
+    batch = review([_confirmed(E1, BOB), E2, E3, essay("e4", 3, suggestion(ADA, 0.5), suggestion(BOB, 0.2))])
+
+    rejected = forced_rejections(batch, OWNER, LATER, candidate=BOB)
+
+    assert [e.essay_id for e in rejected] == ["e2", "e4"]
+    assert not is_complete(with_changes(batch, rejected))
+
+
+def test_the_placeholder_student_is_unknown_and_enrolled_in_its_class() -> None:
+    student = placeholder_student(CLASS_ID, OWNER, PLACEHOLDER, LATER)
+
+    assert (student.id, student.first_name, student.last_name, student.legal_full_name) == (
+        PLACEHOLDER,
+        "UNKNOWN",
+        "STUDENT",
+        "UNKNOWN STUDENT",
+    )
+    assert (student.email, student.class_ids, student.created_by_user_id) == (
+        f"unknown.{CLASS_ID}@huleedu.system",
+        (CLASS_ID,),
+        OWNER,
+    )
+    assert student.created_at == student.updated_at == LATER

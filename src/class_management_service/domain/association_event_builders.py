@@ -179,7 +179,9 @@ def decision_events(outcome: DecisionOutcome) -> list[OutboxEvent]:
     return [] if outcome.completed is None else batch_completed(outcome.completed)
 
 
-def completed_batches_events(completed: Sequence[CompletedBatch], at: datetime) -> list[OutboxEvent]:
+def completed_batches_events(
+    completed: Sequence[CompletedBatch], at: datetime | None = None
+) -> list[OutboxEvent]:
     """The events of batches a forced delete completed, to go before the delete's own event."""
     return [event for batch in completed for event in batch_completed(batch, at)]
 
