@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from class_management_service.domain.association_events import SUGGESTIONS_TOPIC
 from class_management_service.domain.associations import EssayAssociation, IngestOutcome, SuggestedBatch
 from class_management_service.domain.matching import plan_ingest
+from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import association_statements as sql
 from class_management_service.implementations.sqlite.association_rows import (
     batch_params,
@@ -21,7 +20,7 @@ from class_management_service.implementations.sqlite.association_state import lo
 
 async def store_suggestions(session: AsyncSession, batch: SuggestedBatch) -> IngestOutcome:
     """Inbox row first (a replay stops there), then the batch, its pending essays and candidates."""
-    inbox = {"event_id": batch.event_id, "topic": SUGGESTIONS_TOPIC, "consumed_at": datetime.now(UTC)}
+    inbox = {"event_id": batch.event_id, "topic": SUGGESTIONS_TOPIC, "consumed_at": utc(batch.received_at)}
     if (await session.execute(sql.INSERT_INBOX, inbox)).first() is None:
         return _nothing_stored(batch, is_replay=True, is_class_found=True)
     if (await session.execute(sql.CLASS_OF, {"class_id": batch.class_id})).first() is None:

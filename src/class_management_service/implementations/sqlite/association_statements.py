@@ -95,10 +95,10 @@ DECIDE_ESSAY = (
 # Only the transaction that flips completed_at from NULL completes the batch (and emits its event).
 COMPLETE_BATCH = (
     update(association_batches)
-    .where(B.batch_id == bindparam("batch_id"), B.completed_at.is_(None))
+    .where(B.batch_id == bindparam("b_batch_id"), B.completed_at.is_(None))
     .values(
-        completed_at=_typed("at", B.completed_at),
-        timeout_triggered=_typed("timeout_triggered", B.timeout_triggered),
+        completed_at=_typed("b_at", B.completed_at),
+        timeout_triggered=_typed("b_timeout_triggered", B.timeout_triggered),
     )
 )
 EXPIRED = (
