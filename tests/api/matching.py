@@ -14,7 +14,7 @@ from class_management_service.domain import association_event_builders
 from class_management_service.domain.associations import StudentSuggestion, SuggestedBatch, SuggestedEssay
 from tests.api.conftest import Api, Json
 
-MATCHING_BACKENDS = pytest.mark.parametrize("backend", ["sqlite"])
+MATCHING_BACKENDS = pytest.mark.parametrize("backend", ["memory", "sqlite", "postgres"])
 """For a module's ``pytestmark``: every backend with an association repository."""
 CONFIRMED_TOPIC = "huleedu.class.student.associations.confirmed.v1"
 DAY = timedelta(days=1)
