@@ -36,6 +36,7 @@ async def get_student_associations(batch_id: str, service: FromDishka[Associatio
 @batch_bp.post("/<batch_id>/student-associations/confirm")
 @json_body(ConfirmRequest)
 @document_response(ConfirmResultModel, 200)
+@document_response(ErrorModel, 400)
 @document_response(ErrorModel, 404)
 @document_response(ErrorModel, 409)
 @inject
