@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -250,3 +251,27 @@ async def test_the_timeout_writes_nothing_when_the_event_builder_fails(
     assert await associations.outbox() == []
     [completed] = await _expire(associations, event.deadline)
     assert completed.placeholder is not None
+
+
+async def test_a_teacher_completing_while_the_timeout_runs_yields_one_event(
+    associations: AssociationRepos,
+) -> None:
+    room = await roster(associations, unique_user(), "Ada", "Bob")
+    event, ids = await _batch(associations, room)
+    teacher = request(room.owner, event.batch_id, *(reject(essay_id) for essay_id in ids))
+
+    outcome, expired = await asyncio.gather(
+        associations.associations.decide(teacher, builders.decision_events),
+        _expire(associations, event.deadline),
+        return_exceptions=True,
+    )
+
+    assert isinstance(expired, list)
+    if isinstance(outcome, AssociationConflictError):  # the timeout decided first
+        assert len(expired) == 1
+    else:
+        assert not isinstance(outcome, BaseException)
+        assert (outcome.completed is not None) + len(expired) == 1
+    assert len(confirmed_events(await associations.outbox())) == 1
+    review = await associations.associations.review(room.owner, event.batch_id)
+    assert review.batch.timeout_triggered is bool(expired)
