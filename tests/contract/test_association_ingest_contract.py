@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import replace
 
@@ -348,3 +349,16 @@ async def test_internal_reads_find_batches_reviews_and_essays_with_student_names
         await associations.associations.essay("no-such-essay")
     assert raised.value.details == {"essay_ids": ["no-such-essay"]}
     assert await associations.associations.reviews([]) == {}
+
+
+async def test_concurrent_deliveries_of_one_event_store_it_once(associations: AssociationRepos) -> None:
+    room = await roster(associations, unique_user(), "Ada")
+    event = suggestions(room.class_id, *(listed(e, candidate(room.students[0], 0.8)) for e in essay_ids(3)))
+
+    outcomes = await asyncio.gather(
+        *(associations.associations.ingest(event, builders.suggestions_ready) for _ in range(4))
+    )
+
+    assert sorted(outcome.is_replay for outcome in outcomes) == [False, True, True, True]
+    assert len((await associations.associations.review(room.owner, event.batch_id)).essays) == 3
+    assert len(notifications(await associations.outbox())) == 1
