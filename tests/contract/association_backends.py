@@ -28,6 +28,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from class_management_service.config import Settings
+from class_management_service.di import create_engine
 from class_management_service.domain import association_event_builders as builders
 from class_management_service.domain.association_events import (
     ASSOCIATIONS_CONFIRMED_TOPIC,
@@ -52,6 +54,11 @@ from class_management_service.implementations.memory.repositories import (
     InMemoryStudentRepository,
 )
 from class_management_service.implementations.memory.store import InMemoryStore
+from class_management_service.implementations.sqlite.association_repository import (
+    SqlAlchemyAssociationRepository,
+)
+from class_management_service.implementations.sqlite.class_repository import SqlAlchemyClassRepository
+from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.models_db import event_outbox
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
@@ -116,7 +123,24 @@ def _aggregate_id(value: str) -> UUID | str:
         return value
 
 
-ASSOCIATION_BACKENDS: dict[str, Backend] = {"memory": Backend((), _memory)}
+@asynccontextmanager
+async def _sqlite(sqlite_url: str) -> AsyncIterator[AssociationRepos]:
+    engine = create_engine(Settings(database_url=sqlite_url))
+    try:
+        yield AssociationRepos(
+            SqlAlchemyAssociationRepository(engine),
+            SqlAlchemyClassRepository(engine),
+            SqlAlchemyStudentRepository(engine),
+            sql_outbox(engine),
+        )
+    finally:
+        await engine.dispose()
+
+
+ASSOCIATION_BACKENDS: dict[str, Backend] = {
+    "memory": Backend((), _memory),
+    "sqlite": Backend(("sqlite_url",), _sqlite),
+}
 
 
 @pytest.fixture(params=sorted(ASSOCIATION_BACKENDS))

@@ -78,9 +78,9 @@ async def test_ingest_keeps_every_class_candidate_best_first_and_a_replay_change
 
 
 async def test_unknown_class_stores_only_the_event_id(setting: Setting) -> None:
-    event = suggested(setting, [("e1", [])], class_id=uuid.uuid4())
+    event = suggested(setting, [("e1", [candidate(setting.pupil_ids[0], 0.9)])], class_id=uuid.uuid4())
     outcome = await setting.associations.ingest(event, ingest_marker)
-    assert (outcome.is_class_found, outcome.review) == (False, None)
+    assert (outcome.is_class_found, outcome.dropped_suggestions, outcome.review) == (False, 1, None)
     assert (await setting.associations.ingest(event, ingest_marker)).is_replay
     assert await setting.associations.batches([event.batch_id]) == {}
 

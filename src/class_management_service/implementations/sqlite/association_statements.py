@@ -115,12 +115,12 @@ CLASS_PENDING_BATCHES = (
     .distinct()
     .order_by(E.batch_id)
 )
-STUDENT_PENDING_ESSAYS = (
-    select(E.essay_id, E.batch_id)
+STUDENT_PENDING_BATCHES = (
+    select(E.batch_id)
     .join_from(essay_students, essay_suggestions, S.essay_id == E.essay_id)
     .where(S.student_id == bindparam("student_id"), E.validation_status == PENDING)
     .distinct()
-    .order_by(E.batch_id, E.essay_id)
+    .order_by(E.batch_id)
 )
 
 # --- the class's placeholder student ------------------------------------------------------
