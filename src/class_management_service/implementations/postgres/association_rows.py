@@ -118,6 +118,8 @@ def merged(review: BatchReview, essays: Iterable[EssayAssociation]) -> BatchRevi
 
 def ingest_documents(essays: Sequence[EssayAssociation]) -> tuple[str, str]:
     """Pending essays, then their candidates, as the JSON records ``INGEST_WRITE`` reads ($4, $5)."""
+    # One conversion per distinct timestamp (an event's essays share one), not one per essay.
+    created_at = {moment: utc(moment) for moment in {e.created_at for e in essays}}
     rows = [
         {
             "essay_id": e.essay_id,
@@ -126,7 +128,7 @@ def ingest_documents(essays: Sequence[EssayAssociation]) -> tuple[str, str]:
             "filename": e.filename,
             "no_match_reason": e.no_match_reason,
             "confidence_score": e.confidence_score,
-            "created_at": utc(e.created_at),
+            "created_at": created_at[e.created_at],
             "suggestion_count": len(e.suggestions),
         }
         for e in essays
