@@ -52,6 +52,11 @@ from class_management_service.implementations.memory.repositories import (
     InMemoryStudentRepository,
 )
 from class_management_service.implementations.memory.store import InMemoryStore
+from class_management_service.implementations.postgres.association_repository import (
+    AsyncpgAssociationRepository,
+)
+from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
+from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from class_management_service.models_db import event_outbox
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
@@ -116,7 +121,20 @@ def _aggregate_id(value: str) -> UUID | str:
         return value
 
 
-ASSOCIATION_BACKENDS: dict[str, Backend] = {"memory": Backend((), _memory)}
+@asynccontextmanager
+async def _postgres(engine: AsyncEngine) -> AsyncIterator[AssociationRepos]:
+    yield AssociationRepos(
+        AsyncpgAssociationRepository(engine),
+        AsyncpgClassRepository(engine),
+        AsyncpgStudentRepository(engine),
+        sql_outbox(engine),
+    )
+
+
+ASSOCIATION_BACKENDS: dict[str, Backend] = {
+    "memory": Backend((), _memory),
+    "postgres": Backend(("clean_pg",), _postgres),
+}
 
 
 @pytest.fixture(params=sorted(ASSOCIATION_BACKENDS))
