@@ -54,6 +54,11 @@ from class_management_service.implementations.memory.repositories import (
     InMemoryStudentRepository,
 )
 from class_management_service.implementations.memory.store import InMemoryStore
+from class_management_service.implementations.postgres.association_repository import (
+    AsyncpgAssociationRepository,
+)
+from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
+from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.sqlite.association_repository import (
     SqlAlchemyAssociationRepository,
 )
@@ -137,9 +142,20 @@ async def _sqlite(sqlite_url: str) -> AsyncIterator[AssociationRepos]:
         await engine.dispose()
 
 
+@asynccontextmanager
+async def _postgres(engine: AsyncEngine) -> AsyncIterator[AssociationRepos]:
+    yield AssociationRepos(
+        AsyncpgAssociationRepository(engine),
+        AsyncpgClassRepository(engine),
+        AsyncpgStudentRepository(engine),
+        sql_outbox(engine),
+    )
+
+
 ASSOCIATION_BACKENDS: dict[str, Backend] = {
     "memory": Backend((), _memory),
     "sqlite": Backend(("sqlite_url",), _sqlite),
+    "postgres": Backend(("clean_pg",), _postgres),
 }
 
 

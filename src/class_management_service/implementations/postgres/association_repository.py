@@ -38,6 +38,7 @@ from class_management_service.implementations.postgres.association_decisions imp
     placeholder_for,
     write_decisions,
 )
+from class_management_service.implementations.postgres.association_first_arrival import ingest_first_arrival
 from class_management_service.implementations.postgres.association_ingest import ingest_in_transaction
 from class_management_service.implementations.postgres.association_rows import (
     completed,
@@ -66,14 +67,18 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
 
     async def ingest(self, batch: SuggestedBatch, events: EventsFor[IngestOutcome]) -> IngestOutcome:
         async with pg_connection(self._engine) as connection:
-            try:
-                async with connection.transaction():
-                    outcome, outbox = await ingest_in_transaction(connection, batch, events)
-            except asyncpg.ForeignKeyViolationError:
-                # The class or a candidate was deleted between this transaction's reads and its
-                # writes: once more, with what is stored now.
-                async with connection.transaction():
-                    outcome, outbox = await ingest_in_transaction(connection, batch, events)
+            first = await ingest_first_arrival(connection, batch, events)
+            if first is not None:
+                outcome, outbox = first
+            else:
+                try:
+                    async with connection.transaction():
+                        outcome, outbox = await ingest_in_transaction(connection, batch, events)
+                except asyncpg.ForeignKeyViolationError:
+                    # The class or a candidate was deleted between this transaction's reads and
+                    # its writes: once more, with what is stored now.
+                    async with connection.transaction():
+                        outcome, outbox = await ingest_in_transaction(connection, batch, events)
         self._wake_relay(outbox)
         return outcome
 
