@@ -26,6 +26,8 @@ class Options:
     open_loop_rate: int
     open_loop_duration_s: int
     relay_backlog: int
+    ingest_essays: int
+    ingest_concurrency: int
     use_kafka: bool
     relay_process: bool
     service_env: dict[str, str]
@@ -82,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     add("--open-loop-rate", type=int, default=300, help="vegeta req/s per scenario (default 300)")
     add("--open-loop-duration", type=int, default=None, help="vegeta seconds (default: --duration; 0: skip)")
     add("--relay-backlog", type=int, default=50_000, help="outbox rows for the relay drain (0: skip)")
+    add(
+        "--ingest-essays",
+        type=int,
+        default=60_000,
+        help="essays per batch size for the ingestion bench (default 60,000; 0: skip)",
+    )
+    add("--ingest-concurrency", type=_positive_int, default=4, help="concurrent ingesters (default 4)")
     add("--no-kafka", action="store_true", help="serve without Kafka: no relay, no relay numbers")
     add(
         "--relay",
@@ -103,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     add(
         "--quick",
         action="store_true",
-        help="smoke run: 2 s per scenario, one round, no scaling run, no relay drain",
+        help="smoke run: 2 s per scenario, one round, no scaling run, no relay drain, 3,000 essays ingested",
     )
     return parser
 
@@ -126,6 +135,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
         open_loop_rate=args.open_loop_rate,
         open_loop_duration_s=2 if quick and args.open_loop_duration is None else open_loop_duration,
         relay_backlog=0 if quick else args.relay_backlog,
+        ingest_essays=min(args.ingest_essays, 3_000) if quick else args.ingest_essays,
+        ingest_concurrency=args.ingest_concurrency,
         use_kafka=not args.no_kafka,
         relay_process=args.relay == "process",
         service_env=dict(args.service_env),

@@ -2,7 +2,8 @@
 
 Order: fresh database → database ceiling (raw asyncpg, before the service starts) → service with
 the production command → seed → framework ceiling and each scenario → the same with the
-production worker count → relay backlog drain on its own fresh database → table and JSON.
+production worker count → relay backlog drain on its own fresh database → suggestions ingestion
+(repository and its database ceiling) on another → table and JSON.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bench.environment import (
     production_durability,
 )
 from bench.environment import services_env as read_services_env
+from bench.ingest_bench import measure_ingest
 from bench.measure import RunContext, measure
 from bench.open_loop import vegeta_path
 from bench.options import Options, parse_options
@@ -120,6 +122,15 @@ async def _relay_drain(options: Options, services: dict[str, str]) -> dict[str, 
             return {"status": f"FAILED: {error} ({CACHE_DIR / 'relay.log'})"}
 
 
+async def _ingest(options: Options, services: dict[str, str]) -> dict[str, object]:
+    if not options.ingest_essays:
+        return {"status": "skipped"}
+    async with fresh_database(services, "ingest", keep=options.keep_db) as url:
+        # Bounded by the essays given; the time limit only stops a run far slower than expected.
+        limit_s = 3 * options.duration_s
+        return await measure_ingest(url, options.ingest_essays, options.ingest_concurrency, limit_s)
+
+
 async def _measure_service(
     options: Options, services: dict[str, str]
 ) -> tuple[dict[str, object], dict[str, object], ServerRun, ServerRun | None]:
@@ -154,6 +165,7 @@ async def run(options: Options) -> dict[str, Any]:
     async with production_durability(services) as durability:
         machine, db_ceiling, main, scaled = await _measure_service(options, services)
         drain = await _relay_drain(options, services)
+        ingest = await _ingest(options, services)
     return assemble(
         options,
         machine={**machine, "postgres_durability": durability},
@@ -161,6 +173,7 @@ async def run(options: Options) -> dict[str, Any]:
         main=main,
         scaled=scaled,
         drain=drain,
+        ingest=ingest,
         elapsed_s=time.time() - started,
     )
 

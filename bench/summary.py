@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench import report
+from bench import ingest_report, report
 from bench.options import Options
 
 
@@ -64,6 +64,7 @@ def assemble(
     main: ServerRun,
     scaled: ServerRun | None,
     drain: dict[str, object],
+    ingest: dict[str, Any],
     elapsed_s: float,
 ) -> dict[str, Any]:
     """The results document: headline numbers, settings, targets and the scaling run."""
@@ -84,7 +85,8 @@ def assemble(
         "scenarios": main.scenarios,
         "relay": relay,
         "rss_mb": main.rss_mb,
-        "targets": report.targets(main.scenarios, relay),
+        "ingest": ingest,
+        "targets": report.targets(main.scenarios, relay) + ingest_report.targets(ingest),
     }
     if scaled is not None:
         scaled_all = {"ceiling": scaled.ceiling, **scaled.scenarios}

@@ -12,6 +12,10 @@ from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
+from class_management_service.implementations.memory.association_repository import (
+    InMemoryAssociationRepository,
+)
+from class_management_service.implementations.memory.dead_letters import InMemoryDeadLetterStore
 from class_management_service.implementations.memory.repositories import (
     InMemoryClassRepository,
     InMemoryStudentRepository,
@@ -128,5 +132,7 @@ class MemoryProvider(Provider):
     store = provide(InMemoryStore)
     classes = provide(InMemoryClassRepository, provides=ClassRepositoryProtocol)
     students = provide(InMemoryStudentRepository, provides=StudentRepositoryProtocol)
+    associations = provide(InMemoryAssociationRepository, provides=AssociationRepositoryProtocol)
+    dead_letters = provide(InMemoryDeadLetterStore, provides=DeadLetterStoreProtocol)
     outbox_stats = provide(InMemoryOutboxStats, provides=OutboxStatsProtocol)
     database_probe = provide(AlwaysHealthyProbe, provides=HealthProbeProtocol)

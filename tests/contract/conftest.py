@@ -215,3 +215,7 @@ def repos(request: pytest.FixtureRequest) -> Repos:
     found = request.getfixturevalue(f"{request.param}_repos")
     assert isinstance(found, Repos)
     return found
+
+
+# The association contract tests' backend table and fixtures (one entry per backend there).
+from tests.contract.association_backends import association_backend, associations  # noqa: E402, F401

@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from class_management_service.domain.association_event_builders import suggestions_ready
 from class_management_service.domain.associations import (
     DeadLetter,
     Decision,
@@ -72,7 +73,11 @@ async def test_a_rerun_replaces_pending_candidates_and_keeps_decided_essays(clea
         ),
         no_events,
     )
-    await repo.decide(DecisionRequest(room.owner, batch_id, (Decision("e2", c, True),), T0), no_events)
+    decided = await repo.decide(
+        DecisionRequest(room.owner, batch_id, (Decision("e2", c, True),), T0), no_events
+    )
+    assert decided.review == await repo.review(room.owner, batch_id)
+    assert decided.review.essays[1].student_names is not None
 
     rerun = await repo.ingest(
         suggested(batch_id, room.class_id, [essay("e1", (b, 0.8)), essay("e2", (b, 0.9))]), no_events
@@ -196,6 +201,8 @@ async def test_two_timeout_scans_decide_each_expired_batch_once(clean_pg: AsyncE
         c=room.class_id,
     )
     assert placeholders[0].id in roster_ids
+    for done in (done for scan in scans for done in scan):
+        assert done.review == await repo.review(None, done.review.batch.batch_id)
     assert await repo.decide_expired(now, POLICY, confirmed_marker) == []
 
 
@@ -262,3 +269,33 @@ async def test_a_dead_letter_keeps_the_raw_bytes(clean_pg: AsyncEngine) -> None:
         await scalar(clean_pg, 'SELECT message_value FROM dead_letter_events WHERE "offset" = 41')
         == b"\x00not json"
     )
+
+
+async def test_an_essay_of_another_batch_is_kept_where_it_is(clean_pg: AsyncEngine) -> None:
+    repo, room = AsyncpgAssociationRepository(clean_pg), await roster(clean_pg)
+    a = room.students[0]
+    first, second = unique_batch(), unique_batch()
+    await repo.ingest(suggested(first, room.class_id, [essay("shared", (a, 0.9))]), no_events)
+
+    outcome = await repo.ingest(
+        suggested(second, room.class_id, [essay("shared"), essay("own", (a, 0.5))]), no_events
+    )
+
+    assert (outcome.stored_essays, outcome.kept_essays) == (1, 1)
+    assert (await repo.essay("shared")).batch_id == first
+    assert [e.essay_id for e in (await repo.review(room.owner, second)).essays] == ["own"]
+
+
+async def test_one_event_delivered_twice_at_once_is_stored_once(clean_pg: AsyncEngine) -> None:
+    repo, room = AsyncpgAssociationRepository(clean_pg), await roster(clean_pg)
+    events = [
+        suggested(unique_batch(), room.class_id, [essay(f"e{n}", (room.students[0], 0.9))]) for n in range(10)
+    ]
+
+    outcomes = await asyncio.gather(
+        *(repo.ingest(event, suggestions_ready) for event in events for _ in range(2))
+    )
+
+    assert sorted(outcome.is_replay for outcome in outcomes) == [False] * 10 + [True] * 10
+    assert await scalar(clean_pg, "SELECT count(*) FROM essay_student_associations") == 10
+    assert await scalar(clean_pg, "SELECT count(*) FROM event_outbox") == 10

@@ -32,17 +32,17 @@ STUDENT_ADDED = "student_added_to_class"
 
 _Aggregate = tuple[Literal["class", "student", "batch"], UUID | str]
 """The entity an event is about: its kind and id (the Kafka key)."""
-_Kind = tuple[str, wire.NotificationPriority]
-"""A notification's type and the platform's priority for it."""
+_Kind = tuple[str, wire.NotificationCategory, wire.NotificationPriority]
+"""A notification's type, and the platform's category and priority for it."""
+REVIEW_REQUIRED_KIND: _Kind = (REVIEW_REQUIRED, "student_workflow", "high")
+CONFIRMED_KIND: _Kind = (ASSOCIATIONS_CONFIRMED, "student_workflow", "high")
+TIMEOUT_KIND: _Kind = (TIMEOUT_PROCESSED, "student_workflow", "immediate")
+CLASS_CREATED_KIND: _Kind = (CLASS_CREATED, "class_management", "standard")
+STUDENT_ADDED_KIND: _Kind = (STUDENT_ADDED, "class_management", "low")
 
 
 def _outbox_event(
-    topic: str,
-    data: EventData,
-    aggregate: _Aggregate,
-    owner: str,
-    correlation_id: UUID,
-    at: datetime,
+    topic: str, data: EventData, aggregate: _Aggregate, owner: str, correlation_id: UUID, at: datetime
 ) -> OutboxEvent:
     aggregate_type, aggregate_id = aggregate
     event_id = uuid4()
@@ -54,43 +54,49 @@ def _outbox_event(
         data=data.model_dump(mode="json"),
         metadata={"aggregate_type": aggregate_type, "aggregate_id": str(aggregate_id)},
     )
-    return OutboxEvent(
-        event_id=event_id,
-        topic=topic,
-        aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id,
-        user_id=owner,
-        correlation_id=correlation_id,
-        occurred_at=at,
-        envelope_json=envelope.model_dump_json(),
+    json = envelope.model_dump_json()
+    return OutboxEvent(event_id, topic, aggregate_type, aggregate_id, owner, correlation_id, at, json)
+
+
+def _notification(
+    kind: _Kind,
+    aggregate: _Aggregate,
+    owner: str,
+    correlation_id: UUID,
+    at: datetime,
+    payload: dict[str, Any],
+    **fields: Any,
+) -> OutboxEvent:
+    """A TeacherNotificationRequestedV1 to ``owner``; ``fields`` are its optional wire fields."""
+    notification_type, category, priority = kind
+    data = wire.TeacherNotificationRequestedV1(
+        teacher_id=owner,
+        notification_type=notification_type,
+        category=category,
+        priority=priority,
+        payload=payload,
+        correlation_id=str(correlation_id),
+        timestamp=at,
+        **fields,
     )
+    return _outbox_event(wire.TEACHER_NOTIFICATION_TOPIC, data, aggregate, owner, correlation_id, at)
 
 
 def _batch_notification(
-    review: BatchReview,
-    kind: _Kind,
-    payload: dict[str, Any],
-    at: datetime,
-    deadline: datetime | None = None,
+    review: BatchReview, kind: _Kind, payload: dict[str, Any], at: datetime, deadline: datetime | None = None
 ) -> OutboxEvent:
     batch = review.batch
-    notification_type, priority = kind
-    data = wire.TeacherNotificationRequestedV1(
-        teacher_id=batch.owner,
-        notification_type=notification_type,
-        category="student_workflow",
-        priority=priority,
-        payload={"batch_id": batch.batch_id, "class_id": str(batch.class_id), **payload},
+    ids = {"batch_id": batch.batch_id, "class_id": str(batch.class_id)}
+    return _notification(
+        kind,
+        ("batch", batch.batch_id),
+        batch.owner,
+        batch.correlation_id,
+        at,
+        {**ids, **payload},
         action_required=deadline is not None,
         deadline_timestamp=deadline,
-        correlation_id=str(batch.correlation_id),
-        batch_id=batch.batch_id,
-        class_id=str(batch.class_id),
-        timestamp=at,
-    )
-    aggregate: _Aggregate = ("batch", batch.batch_id)
-    return _outbox_event(
-        wire.TEACHER_NOTIFICATION_TOPIC, data, aggregate, batch.owner, batch.correlation_id, at
+        **ids,
     )
 
 
@@ -111,8 +117,7 @@ def suggestions_ready(outcome: IngestOutcome) -> list[OutboxEvent]:
         "pending_count": pending,
         "message": f"{pending} essays in class {batch.class_name} await your confirmation of their authors",
     }
-    kind: _Kind = (REVIEW_REQUIRED, "high")
-    return [_batch_notification(review, kind, payload, batch.received_at, deadline=batch.deadline)]
+    return [_batch_notification(review, REVIEW_REQUIRED_KIND, payload, batch.received_at, batch.deadline)]
 
 
 def _confirmation(essay: EssayAssociation, at: datetime) -> wire.StudentAssociationConfirmationV1:
@@ -163,12 +168,11 @@ def batch_completed(completed: CompletedBatch, at: datetime | None = None) -> li
     aggregate: _Aggregate = ("batch", batch.batch_id)
     topic = wire.ASSOCIATIONS_CONFIRMED_TOPIC
     events.append(_outbox_event(topic, data, aggregate, batch.owner, batch.correlation_id, at))
+    total = summary["total_associations"]
     if completed.timeout_triggered:
-        kind: _Kind = (TIMEOUT_PROCESSED, "immediate")
-        message = f"The confirmation deadline passed: {summary['total_associations']} essays were decided"
+        kind, message = TIMEOUT_KIND, f"The confirmation deadline passed: {total} essays were decided"
     else:
-        kind = (ASSOCIATIONS_CONFIRMED, "high")
-        message = f"Authors of {summary['total_associations']} essays confirmed"
+        kind, message = CONFIRMED_KIND, f"Authors of {total} essays confirmed"
     payload = {"class_designation": batch.class_name, **summary, "message": message}
     events.append(_batch_notification(review, kind, payload, at))
     return events
@@ -179,7 +183,9 @@ def decision_events(outcome: DecisionOutcome) -> list[OutboxEvent]:
     return [] if outcome.completed is None else batch_completed(outcome.completed)
 
 
-def completed_batches_events(completed: Sequence[CompletedBatch], at: datetime) -> list[OutboxEvent]:
+def completed_batches_events(
+    completed: Sequence[CompletedBatch], at: datetime | None = None
+) -> list[OutboxEvent]:
     """The events of batches a forced delete completed, to go before the delete's own event."""
     return [event for batch in completed for event in batch_completed(batch, at)]
 
@@ -192,31 +198,24 @@ def _class_notification(
     actor: Actor,
     at: datetime,
 ) -> OutboxEvent:
-    notification_type, priority = kind
+    class_id = str(school_class.id)
     owner = school_class.created_by_user_id
-    data = wire.TeacherNotificationRequestedV1(
-        teacher_id=owner,
-        notification_type=notification_type,
-        category="class_management",
-        priority=priority,
-        payload={"class_id": str(school_class.id), "class_designation": school_class.name, **payload},
-        correlation_id=str(actor.correlation_id),
-        class_id=str(school_class.id),
-        timestamp=at,
+    ids = {"class_id": class_id, "class_designation": school_class.name}
+    return _notification(
+        kind, aggregate, owner, actor.correlation_id, at, {**ids, **payload}, class_id=class_id
     )
-    topic = wire.TEACHER_NOTIFICATION_TOPIC
-    return _outbox_event(topic, data, aggregate, owner, actor.correlation_id, at)
 
 
 def class_created_notification(school_class: SchoolClass, actor: Actor) -> OutboxEvent:
-    """``class_created`` (class_management, standard) to the class's owner."""
+    """``class_created`` (class_management, standard) to the class's owner, at its creation time."""
     payload = {
         "course_codes": [school_class.course.code],
         "message": f"Class {school_class.name} was created",
     }
     aggregate: _Aggregate = ("class", school_class.id)
-    at = school_class.created_at
-    return _class_notification((CLASS_CREATED, "standard"), school_class, aggregate, payload, actor, at)
+    return _class_notification(
+        CLASS_CREATED_KIND, school_class, aggregate, payload, actor, school_class.created_at
+    )
 
 
 def student_added_notification(
@@ -224,20 +223,25 @@ def student_added_notification(
 ) -> list[OutboxEvent]:
     """``student_added_to_class`` (class_management, low): one per class the student joined.
 
-    Only to the class's owner, and only for classes the student's owner owns: a teacher is
-    never told about (or told of) another teacher's class. The time is the student's
-    ``updated_at`` (its creation time on create).
+    Only to the class's owner, and only for classes the student's owner owns: no teacher hears
+    about another teacher's class. The time is the student's ``updated_at`` (on create, its
+    creation time).
     """
-    events = []
-    for school_class in classes:
-        if school_class.created_by_user_id != student.created_by_user_id:
-            continue
-        payload = {
-            "student_id": str(student.id),
-            "student_name": student.full_name,
-            "message": f"{student.full_name} was added to class {school_class.name}",
-        }
-        aggregate: _Aggregate = ("student", student.id)
-        kind: _Kind = (STUDENT_ADDED, "low")
-        events.append(_class_notification(kind, school_class, aggregate, payload, actor, student.updated_at))
-    return events
+    aggregate: _Aggregate = ("student", student.id)
+    name = student.full_name
+    return [
+        _class_notification(
+            STUDENT_ADDED_KIND,
+            school_class,
+            aggregate,
+            {
+                "student_id": str(student.id),
+                "student_name": name,
+                "message": f"{name} was added to {school_class.name}",
+            },
+            actor,
+            student.updated_at,
+        )
+        for school_class in classes
+        if school_class.created_by_user_id == student.created_by_user_id
+    ]

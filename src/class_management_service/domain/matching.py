@@ -25,6 +25,7 @@ from class_management_service.domain.errors import (
     EssayNotFoundError,
     StudentNotInClassError,
 )
+from class_management_service.domain.models import Student
 
 _T = TypeVar("_T")
 
@@ -35,6 +36,21 @@ PLACEHOLDER_LAST_NAME = "STUDENT"
 def placeholder_email(class_id: UUID) -> str:
     """The class's "unknown" student is found again by this address (one per class)."""
     return f"unknown.{class_id}@huleedu.system"
+
+
+def placeholder_student(class_id: UUID, owner: str, student_id: UUID, at: datetime) -> Student:
+    """The class's "unknown" student as the timeout creates it, enrolled in the class."""
+    return Student(
+        id=student_id,
+        first_name=PLACEHOLDER_FIRST_NAME,
+        last_name=PLACEHOLDER_LAST_NAME,
+        legal_full_name=f"{PLACEHOLDER_FIRST_NAME} {PLACEHOLDER_LAST_NAME}",
+        email=placeholder_email(class_id),
+        class_ids=(class_id,),
+        created_by_user_id=owner,
+        created_at=at,
+        updated_at=at,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +79,11 @@ def plan_ingest(
     dropped = batch.unparsable_suggestions
     kept = 0
     planned: dict[str, EssayAssociation] = {}
+    seen: set[str] = set()
     for position, essay in enumerate(batch.essays):
-        if essay.essay_id in planned:
+        if essay.essay_id in seen:
             continue
+        seen.add(essay.essay_id)
         current = existing.get(essay.essay_id)
         in_class = [s for s in essay.suggestions if s.student_id in class_students]
         dropped += len(essay.suggestions) - len(in_class)
@@ -167,6 +185,23 @@ def _decided(
 def _confidence_of(essay: EssayAssociation, student_id: UUID | None) -> float | None:
     """NLP's score for the chosen student; None when NLP did not propose them (or no student)."""
     return next((s.confidence_score for s in essay.suggestions if s.student_id == student_id), None)
+
+
+def forced_rejections(
+    review: BatchReview, validated_by: str, at: datetime, *, candidate: UUID | None = None
+) -> tuple[EssayAssociation, ...]:
+    """What a forced delete decides: pending essays rejected by the owner, as if by hand.
+
+    Deleting a class rejects every pending essay of its batches; deleting a student
+    (``candidate``) only the pending essays that list them among their candidates.
+    """
+    rejection = Decision("", None, confirmed=False)
+    return tuple(
+        _decided(essay, rejection, validated_by, at)
+        for essay in review.essays
+        if essay.is_pending
+        and (candidate is None or any(s.student_id == candidate for s in essay.suggestions))
+    )
 
 
 def needs_placeholder(review: BatchReview, policy: TimeoutPolicy) -> bool:

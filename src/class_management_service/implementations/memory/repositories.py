@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from class_management_service.domain.memberships import enrolment, in_read_order, membership_change
@@ -24,6 +24,7 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+from class_management_service.implementations.memory.pending_guard import settle_pending
 from class_management_service.implementations.memory.store import (
     InMemoryStore,
     Memberships,
@@ -78,14 +79,17 @@ class InMemoryClassRepository(ClassRepositoryProtocol):
     async def delete(
         self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
     ) -> DeletedClass:
-        del force  # TODO(issue 15): pending validations guard
         async with self._store.lock:
             row = self._store.owned_class(owner, class_id)
+            settled, completed = settle_pending(self._store, owner, _now(), force=force, class_id=class_id)
             links = {key: at for key, at in self._store.memberships.items() if key[0] != class_id}
             gone = {sid: at for (cid, sid), at in self._store.memberships.items() if cid == class_id}
-            deleted = DeletedClass(self._store.full_class(row), tuple(in_read_order(gone)))
+            deleted = DeletedClass(self._store.full_class(row), tuple(in_read_order(gone)), completed)
             self._store.commit(events(deleted), links)
+            for review in settled:
+                self._store.save_review(review)
             del self._store.classes[class_id]
+            self._store.forget_class(class_id)
             return deleted
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
@@ -159,13 +163,24 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
     async def delete(
         self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
     ) -> DeletedStudent:
-        del force  # TODO(issue 15): pending validations guard
         async with self._store.lock:
-            deleted = DeletedStudent(self._store.full_student(self._store.owned_student(owner, student_id)))
+            student = self._store.full_student(self._store.owned_student(owner, student_id))
+            settled, completed = settle_pending(
+                self._store, owner, _now(), force=force, student_id=student_id
+            )
+            deleted = DeletedStudent(student, completed)
             links = {key: at for key, at in self._store.memberships.items() if key[1] != student_id}
             self._store.commit(events(deleted), links)
+            for review in settled:
+                self._store.save_review(review)
             del self._store.students[student_id]
+            self._store.forget_student(student_id)
             return deleted
+
+
+def _now() -> datetime:
+    """When a forced delete decides pending essays: the delete's own time is not passed in."""
+    return datetime.now(UTC)
 
 
 def _changed(row: Student, changes: StudentChanges) -> Student:

@@ -9,7 +9,15 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID
 
+from class_management_service.domain.associations import (
+    AssociationBatch,
+    BatchReview,
+    DeadLetter,
+    EssayAssociation,
+    PersonNames,
+)
 from class_management_service.domain.errors import (
+    BatchNotFoundError,
     ClassNotFoundError,
     CourseNotFoundError,
     DuplicateStudentEmailError,
@@ -52,6 +60,13 @@ class InMemoryStore:
         self.students: dict[UUID, Student] = {}
         self.memberships: Memberships = {}
         self.outbox: list[OutboxEvent] = []
+        # Essay→student matching, as the SQL tables hold it: essays are stored without
+        # ``student_names`` (joined in on reads), batches with the class's name and owner as
+        # they were when stored (refreshed on reads).
+        self.batches: dict[str, AssociationBatch] = {}
+        self.essays: dict[str, EssayAssociation] = {}
+        self.inbox: set[UUID] = set()
+        self.dead_letters: list[DeadLetter] = []
         self.lock = asyncio.Lock()
 
     def course(self, code: str) -> Course:
@@ -98,6 +113,52 @@ class InMemoryStore:
         self.outbox.extend(events)
         if links is not None:
             self.memberships = links
+
+    def class_members(self, class_id: UUID) -> frozenset[UUID]:
+        return frozenset(sid for cid, sid in self.memberships if cid == class_id)
+
+    def batch_review(self, owner: str | None, batch_id: str) -> BatchReview:
+        """A batch as stored, owner-scoped through its class, essays in position order with names."""
+        row = self.batches.get(batch_id)
+        school_class = None if row is None else self.classes.get(row.class_id)
+        if row is None or school_class is None or owner not in (None, school_class.created_by_user_id):
+            raise BatchNotFoundError(batch_id)
+        batch = replace(row, class_name=school_class.name, owner=school_class.created_by_user_id)
+        essays = sorted(
+            (self.named(e) for e in self.essays.values() if e.batch_id == batch_id),
+            key=lambda e: (e.position, e.essay_id),
+        )
+        return BatchReview(batch, tuple(essays))
+
+    def named(self, essay: EssayAssociation) -> EssayAssociation:
+        """The essay with its decided student's names joined in (None when there is none)."""
+        student = None if essay.student_id is None else self.students.get(essay.student_id)
+        names = (
+            None
+            if student is None
+            else PersonNames(student.first_name, student.last_name, student.legal_full_name)
+        )
+        return replace(essay, student_names=names)
+
+    def save_review(self, review: BatchReview) -> None:
+        """Stores a batch and its essays (names are not stored: they are read from the students)."""
+        self.batches[review.batch.batch_id] = review.batch
+        self.essays.update((e.essay_id, replace(e, student_names=None)) for e in review.essays)
+
+    def forget_student(self, student_id: UUID) -> None:
+        """What the SQL foreign keys do: candidate rows go (CASCADE), decisions keep no student (SET NULL)."""
+        for essay_id, essay in list(self.essays.items()):
+            suggestions = tuple(s for s in essay.suggestions if s.student_id != student_id)
+            decided = None if essay.student_id == student_id else essay.student_id
+            if suggestions != essay.suggestions or decided != essay.student_id:
+                self.essays[essay_id] = replace(essay, suggestions=suggestions, student_id=decided)
+
+    def forget_class(self, class_id: UUID) -> None:
+        """CASCADE: a class's batches and essays go with it."""
+        self.batches = {key: b for key, b in self.batches.items() if b.class_id != class_id}
+        self.essays = {
+            key: e for key, e in self.essays.items() if e.class_id != class_id and e.batch_id in self.batches
+        }
 
 
 def paginate(rows: Iterable[_Row], page: PageRequest) -> tuple[list[_Row], int]:

@@ -12,28 +12,30 @@ from uuid import UUID
 
 import asyncpg
 
-from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
+from class_management_service.domain.associations import (
+    AssociationBatch,
+    BatchReview,
+    EssayAssociation,
+    PersonNames,
+)
 from class_management_service.domain.errors import BatchNotFoundError
 from class_management_service.domain.events import OutboxEvent
-from class_management_service.domain.matching import (
-    PLACEHOLDER_FIRST_NAME,
-    PLACEHOLDER_LAST_NAME,
-    placeholder_email,
-)
+from class_management_service.domain.matching import placeholder_student
 from class_management_service.domain.models import Student
-from class_management_service.domain.rules import full_name_of
 from class_management_service.implementations.postgres import association_statements as reads
 from class_management_service.implementations.postgres import decision_statements as sql
-from class_management_service.implementations.postgres.association_rows import decision_arguments, to_reviews
+from class_management_service.implementations.postgres.association_rows import (
+    decision_arguments,
+    names_of,
+    to_reviews,
+)
 from class_management_service.implementations.postgres.outbox_writer import outbox_arguments
 from class_management_service.implementations.sql_common import utc
-
-PLACEHOLDER_LEGAL_NAME = full_name_of(PLACEHOLDER_FIRST_NAME, PLACEHOLDER_LAST_NAME)
 
 
 async def locked_review(
     connection: asyncpg.Connection, batch_id: str, owner: str | None
-) -> tuple[BatchReview, list[UUID]]:
+) -> tuple[BatchReview, dict[UUID, PersonNames]]:
     """The batch under its row lock, read after the lock was granted, and its class's students.
 
     The lock and the read are two statements: in READ COMMITTED a statement that waited for a lock
@@ -44,8 +46,12 @@ async def locked_review(
     if found_owner is None or (owner is not None and found_owner != owner):
         raise BatchNotFoundError(batch_id)
     review = await load_review(connection, batch_id)
-    members = await connection.fetchval(reads.MEMBERS, review.batch.class_id)
-    return review, members
+    return review, await members_of(connection, review.batch.class_id)
+
+
+async def members_of(connection: asyncpg.Connection, class_id: UUID) -> dict[UUID, PersonNames]:
+    """The class's students and their names."""
+    return names_of(await connection.fetch(reads.MEMBERS, class_id))
 
 
 async def load_review(connection: asyncpg.Connection, batch_id: str) -> BatchReview:
@@ -84,20 +90,13 @@ async def placeholder_for(
     connection: asyncpg.Connection, batch: AssociationBatch, at: datetime
 ) -> tuple[UUID, Student | None]:
     """The class's "unknown" student, enrolled; the Student as well when this call created it."""
-    at = utc(at)
-    email = placeholder_email(batch.class_id)
-    new_id = uuid.uuid4()
-    names = (PLACEHOLDER_FIRST_NAME, PLACEHOLDER_LAST_NAME, PLACEHOLDER_LEGAL_NAME)
-    arguments = (batch.class_id, batch.owner, email, new_id, *names, at)
+    new = placeholder_student(batch.class_id, batch.owner, uuid.uuid4(), utc(at))
+    names = (new.first_name, new.last_name, new.legal_full_name)
+    arguments = (batch.class_id, batch.owner, new.email, new.id, *names, new.created_at)
     # A placeholder another transaction committed after this statement's snapshot is found by the
     # next one (its snapshot is newer); two tries are enough, as nothing deletes it in between.
     for _ in range(2):
         student_id, is_created = await connection.fetchrow(sql.PLACEHOLDER, *arguments)
         if student_id is not None:
-            break
-    else:
-        raise RuntimeError(f"placeholder student of class {batch.class_id} neither found nor created")
-    if not is_created:
-        return student_id, None
-    student = Student(new_id, *names, email, (batch.class_id,), batch.owner, at, at)
-    return student_id, student
+            return student_id, new if is_created else None
+    raise RuntimeError(f"placeholder student of class {batch.class_id} neither found nor created")

@@ -21,9 +21,9 @@ from class_management_service.domain.associations import (
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.matching import plan_ingest
 from class_management_service.implementations.postgres import association_statements as sql
-from class_management_service.implementations.postgres.association_decisions import load_review
+from class_management_service.implementations.postgres.association_decisions import load_review, members_of
 from class_management_service.implementations.postgres.association_rows import (
-    essay_arguments,
+    ingest_documents,
     merged,
     to_batch,
     to_essay,
@@ -60,16 +60,16 @@ async def ingest_in_transaction(
     is_new_batch: bool = row["is_inserted"]
     if is_new_batch:
         current = BatchReview(to_batch(row), ())
-        members = row["members"]
+        members = frozenset(row["members"])
         stored = await _stored_essays(connection, row["stored_essay_ids"])
     else:  # read again now that the batch is locked: a decision may have committed meanwhile
         current = await load_review(connection, batch.batch_id)
-        members = await connection.fetchval(sql.MEMBERS, current.batch.class_id)
+        members = frozenset(await members_of(connection, current.batch.class_id))
         stored = await _stored_essays(connection, essay_ids)
     stored_batch = current.batch
     # The batch keeps the class it was stored with: an event naming another class changes nothing.
     is_kept = stored_batch.completed_at is not None or stored_batch.class_id != batch.class_id
-    plan = plan_ingest(batch, frozenset(members), stored, is_batch_completed=is_kept)
+    plan = plan_ingest(batch, members, stored, is_batch_completed=is_kept)
     outcome = IngestOutcome(
         batch_id=batch.batch_id,
         is_replay=False,
@@ -109,7 +109,7 @@ async def _write(
             batch.batch_id,
             batch.class_id,
             is_new_batch,
-            *essay_arguments(essays),
+            *ingest_documents(essays),
             *outbox_arguments(outbox),
         )
     return outbox

@@ -34,12 +34,15 @@ from class_management_service.implementations.postgres import decision_statement
 from class_management_service.implementations.postgres.association_decisions import (
     load_review,
     locked_review,
+    members_of,
     placeholder_for,
     write_decisions,
 )
+from class_management_service.implementations.postgres.association_first_arrival import ingest_first_arrival
 from class_management_service.implementations.postgres.association_ingest import ingest_in_transaction
 from class_management_service.implementations.postgres.association_rows import (
     completed,
+    named,
     to_batch,
     to_essay,
     to_reviews,
@@ -64,14 +67,18 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
 
     async def ingest(self, batch: SuggestedBatch, events: EventsFor[IngestOutcome]) -> IngestOutcome:
         async with pg_connection(self._engine) as connection:
-            try:
-                async with connection.transaction():
-                    outcome, outbox = await ingest_in_transaction(connection, batch, events)
-            except asyncpg.ForeignKeyViolationError:
-                # The class or a candidate was deleted between this transaction's reads and its
-                # writes: once more, with what is stored now.
-                async with connection.transaction():
-                    outcome, outbox = await ingest_in_transaction(connection, batch, events)
+            first = await ingest_first_arrival(connection, batch, events)
+            if first is not None:
+                outcome, outbox = first
+            else:
+                try:
+                    async with connection.transaction():
+                        outcome, outbox = await ingest_in_transaction(connection, batch, events)
+                except asyncpg.ForeignKeyViolationError:
+                    # The class or a candidate was deleted between this transaction's reads and
+                    # its writes: once more, with what is stored now.
+                    async with connection.transaction():
+                        outcome, outbox = await ingest_in_transaction(connection, batch, events)
         self._wake_relay(outbox)
         return outcome
 
@@ -108,7 +115,7 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
         at = utc(request.at)
         async with pg_connection(self._engine) as connection, connection.transaction():
             review, members = await locked_review(connection, request.batch_id, request.owner)
-            changed = apply_decisions(review, request.decisions, frozenset(members), request.owner, at)
+            changed = named(apply_decisions(review, request.decisions, members, request.owner, at), members)
             after = with_changes(review, changed)
             done = None
             if review.batch.completed_at is None and is_complete(after):
@@ -153,7 +160,10 @@ async def _time_out(
     placeholder_id, placeholder = None, None
     if needs_placeholder(review, policy):
         placeholder_id, placeholder = await placeholder_for(connection, review.batch, now)
-    decided = timeout_decisions(review, policy, placeholder_id, now)
+    decided = named(
+        timeout_decisions(review, policy, placeholder_id, now),
+        await members_of(connection, review.batch.class_id),
+    )
     after = completed(with_changes(review, decided), now, timeout_triggered=True)
     done = CompletedBatch(after, timeout_triggered=True, placeholder=placeholder)
     outbox = events(done)

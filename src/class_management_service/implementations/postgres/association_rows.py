@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
 
@@ -86,6 +87,22 @@ def to_reviews(rows: Iterable[Record]) -> dict[str, BatchReview]:
     return {batch_id: BatchReview(batch, tuple(essays[batch_id])) for batch_id, batch in batches.items()}
 
 
+def names_of(rows: Iterable[Record]) -> dict[UUID, PersonNames]:
+    """``MEMBERS`` rows: each student's names by id."""
+    return {
+        row["id"]: PersonNames(row["first_name"], row["last_name"], row["legal_full_name"]) for row in rows
+    }
+
+
+def named(
+    essays: Iterable[EssayAssociation], names: Mapping[UUID, PersonNames]
+) -> tuple[EssayAssociation, ...]:
+    """Decided essays with their student's names, as reads show them."""
+    return tuple(
+        replace(e, student_names=None if e.student_id is None else names.get(e.student_id)) for e in essays
+    )
+
+
 def completed(review: BatchReview, at: datetime, *, timeout_triggered: bool) -> BatchReview:
     """The batch as it is once it was completed at ``at``."""
     return replace(review, batch=replace(review.batch, completed_at=at, timeout_triggered=timeout_triggered))
@@ -99,26 +116,37 @@ def merged(review: BatchReview, essays: Iterable[EssayAssociation]) -> BatchRevi
     return replace(review, essays=tuple(ordered))
 
 
-def essay_arguments(essays: Sequence[EssayAssociation]) -> tuple[list[Any], ...]:
-    """Pending essays as ``INGEST_WRITE``'s parameters $4 to $11, then their candidates' $12 to $18."""
-    candidates = [(essay.essay_id, rank, s) for essay in essays for rank, s in enumerate(essay.suggestions)]
-    return (
-        [e.essay_id for e in essays],
-        [e.position for e in essays],
-        [e.text_storage_id for e in essays],
-        [e.filename for e in essays],
-        [e.no_match_reason for e in essays],
-        [e.confidence_score for e in essays],
-        [utc(e.created_at) for e in essays],
-        [len(e.suggestions) for e in essays],
-        [essay_id for essay_id, _, _ in candidates],
-        [rank for _, rank, _ in candidates],
-        [s.student_id for _, _, s in candidates],
-        [s.student_name for _, _, s in candidates],
-        [s.student_email for _, _, s in candidates],
-        [s.confidence_score for _, _, s in candidates],
-        [orjson.dumps(s.match_reasons).decode() for _, _, s in candidates],
-    )
+def ingest_documents(essays: Sequence[EssayAssociation]) -> tuple[str, str]:
+    """Pending essays, then their candidates, as the JSON records ``INGEST_WRITE`` reads ($4, $5)."""
+    # One conversion per distinct timestamp (an event's essays share one), not one per essay.
+    created_at = {moment: utc(moment) for moment in {e.created_at for e in essays}}
+    rows = [
+        {
+            "essay_id": e.essay_id,
+            "position": e.position,
+            "text_storage_id": e.text_storage_id,
+            "filename": e.filename,
+            "no_match_reason": e.no_match_reason,
+            "confidence_score": e.confidence_score,
+            "created_at": created_at[e.created_at],
+            "suggestion_count": len(e.suggestions),
+        }
+        for e in essays
+    ]
+    candidates = [
+        {
+            "essay_id": e.essay_id,
+            "rank": rank,
+            "student_id": s.student_id,
+            "student_name": s.student_name,
+            "student_email": s.student_email,
+            "confidence_score": s.confidence_score,
+            "match_reasons": s.match_reasons,
+        }
+        for e in essays
+        for rank, s in enumerate(e.suggestions)
+    ]
+    return orjson.dumps(rows).decode(), orjson.dumps(candidates).decode()
 
 
 def decision_arguments(essays: Sequence[EssayAssociation]) -> tuple[list[Any], ...]:

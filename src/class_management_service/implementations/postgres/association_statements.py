@@ -51,8 +51,11 @@ FROM essay_student_associations e
 {ESSAY_JOINS}
 WHERE e.essay_id = ANY($1::text[])"""
 
-# The students of the class $1.
-MEMBERS = "SELECT ARRAY(SELECT m.student_id FROM class_student_association m WHERE m.class_id = $1)"
+# The students of the class $1, with their names (a decision shows the decided student's).
+MEMBERS = """
+SELECT s.id, s.first_name, s.last_name, s.legal_full_name
+FROM class_student_association m JOIN students s ON s.id = m.student_id
+WHERE m.class_id = $1"""
 
 # Records the event $1 (topic $2, at $3) in the inbox; if it is new and the class $5 exists, creates
 # the batch $4 of that class (course $6, correlation $7, received $8, deadline $9) or locks the
@@ -83,20 +86,84 @@ FROM (SELECT) AS one
 LEFT JOIN batch b ON true
 LEFT JOIN classes c ON c.id = b.class_id"""
 
+
+def _essay_records(parameter: int) -> str:
+    """The essays of ``association_rows.ingest_documents`` in parameter ``$parameter``, as ``p``."""
+    return f"""json_to_recordset(${parameter}::json)
+        AS p(essay_id text, position int, text_storage_id text, filename text, no_match_reason text,
+             confidence_score float8, created_at timestamptz, suggestion_count int)"""
+
+
+def _candidate_records(parameter: int) -> str:
+    """Their candidates in parameter ``$parameter``, as ``s``."""
+    return f"""json_to_recordset(${parameter}::json)
+        AS s(essay_id text, rank int, student_id uuid, student_name text, student_email text,
+             confidence_score float8, match_reasons json)"""
+
+
+_ESSAY_INSERT = """INSERT INTO essay_student_associations AS e (essay_id, batch_id, class_id, position,
+        text_storage_id, filename, no_match_reason, confidence_score, validation_status, created_at)"""
+_CANDIDATE_INSERT = """INSERT INTO essay_match_suggestions AS m (essay_id, rank, student_id, student_name,
+        student_email, confidence_score, match_reasons)"""
+_CANDIDATE_VALUES = """s.essay_id, s.rank, s.student_id, s.student_name, s.student_email, s.confidence_score,
+           s.match_reasons"""
+
+# What decides whether an event can take the first-arrival path (``association_first_arrival``):
+# is the event $1 recorded, the class $2's name and owner (NULLs: no such class), is the batch $3
+# stored, and the class's students. Read without locks, by primary keys only: a lookup of the
+# event's essays (``= ANY``) could keep a sequential-scan plan made while the table was young,
+# and the write finds a stored essay by its primary key anyway.
+INGEST_PROBE = """
+SELECT EXISTS (SELECT FROM inbox_events i WHERE i.event_id = $1) AS is_replay,
+       c.name AS class_name, c.created_by_user_id AS owner,
+       EXISTS (SELECT FROM association_batches b WHERE b.batch_id = $3) AS is_batch_stored,
+       ARRAY(SELECT m.student_id FROM class_student_association m WHERE m.class_id = $2) AS members
+FROM (SELECT) AS one
+LEFT JOIN classes c ON c.id = $2"""
+
+# The first arrival of a batch, in one statement (its own transaction): the batch $4 of class $5
+# (course $6, correlation $7, received $8, deadline $9), the event $1 (topic $2, at $3) in the
+# inbox, the essays $10 and candidates $11 (JSON records) and the outbox rows. Writes nothing
+# and returns false when the batch is already stored; any other surprise since INGEST_PROBE (the
+# event or an essay stored meanwhile, the class or a student deleted) violates a constraint and
+# rolls the whole statement back. Either way the caller takes the locked path.
+INGEST_NEW = f"""
+WITH batch AS (
+    INSERT INTO association_batches (batch_id, class_id, course_code, correlation_id, received_at,
+                                     deadline_at)
+    VALUES ($4, $5, $6, $7, $8, $9)
+    ON CONFLICT (batch_id) DO NOTHING
+    RETURNING batch_id
+), inbox AS (
+    INSERT INTO inbox_events (event_id, topic, consumed_at) SELECT $1, $2, $3 FROM batch
+    RETURNING event_id
+), essays AS (
+    {_ESSAY_INSERT}
+    SELECT p.essay_id, $4, $5, p.position, p.text_storage_id, p.filename, p.no_match_reason,
+           p.confidence_score, 'pending_validation', p.created_at
+    FROM {_essay_records(10)}
+    WHERE EXISTS (SELECT FROM inbox)
+), candidates AS (
+    {_CANDIDATE_INSERT}
+    SELECT {_CANDIDATE_VALUES}
+    FROM {_candidate_records(11)}
+    WHERE EXISTS (SELECT FROM inbox)
+), outbox AS ({outbox_insert(12, "EXISTS (SELECT FROM inbox)")}
+)
+SELECT EXISTS (SELECT FROM inbox)"""
+
 # Writes the planned essays of batch $1 (class $2) and their candidates, and the outbox rows, in
 # one round trip after INGEST_BEGIN locked or created the batch. A stored essay is replaced only
 # while it is pending in this batch (the plan says so; the WHERE keeps a racing write safe), and
 # only replaced essays get the event's candidates: ranks are upserted, surplus ranks deleted
-# (unless $3 says the batch is new: nothing to trim).
+# (unless $3 says the batch is new: nothing to trim). Essays ($4) and candidates ($5) travel as
+# JSON records (``association_rows.ingest_documents``): one parameter each instead of fifteen
+# arrays, whose encoding type-checks every element in the driver.
 INGEST_WRITE = f"""
 WITH planned AS (
-    SELECT * FROM unnest($4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::float8[],
-                         $10::timestamptz[], $11::int[])
-        AS p(essay_id, position, text_storage_id, filename, no_match_reason, confidence_score,
-             created_at, suggestion_count)
+    SELECT * FROM {_essay_records(4)}
 ), essays AS (
-    INSERT INTO essay_student_associations AS e (essay_id, batch_id, class_id, position,
-        text_storage_id, filename, no_match_reason, confidence_score, validation_status, created_at)
+    {_ESSAY_INSERT}
     SELECT p.essay_id, $1::text, $2::uuid, p.position, p.text_storage_id, p.filename,
            p.no_match_reason, p.confidence_score, 'pending_validation', p.created_at
     FROM planned p
@@ -107,13 +174,9 @@ WITH planned AS (
     WHERE e.batch_id = excluded.batch_id AND e.validation_status = 'pending_validation'
     RETURNING e.essay_id
 ), candidates AS (
-    INSERT INTO essay_match_suggestions AS m (essay_id, rank, student_id, student_name, student_email,
-                                              confidence_score, match_reasons)
-    SELECT s.essay_id, s.rank, s.student_id, s.student_name, s.student_email, s.confidence_score,
-           s.match_reasons::json
-    FROM unnest($12::text[], $13::int[], $14::uuid[], $15::text[], $16::text[], $17::float8[],
-                $18::text[])
-        AS s(essay_id, rank, student_id, student_name, student_email, confidence_score, match_reasons)
+    {_CANDIDATE_INSERT}
+    SELECT {_CANDIDATE_VALUES}
+    FROM {_candidate_records(5)}
     JOIN essays USING (essay_id)
     ON CONFLICT (essay_id, rank) DO UPDATE SET
         student_id = excluded.student_id, student_name = excluded.student_name,
@@ -123,4 +186,4 @@ WITH planned AS (
     DELETE FROM essay_match_suggestions m
     USING planned p JOIN essays USING (essay_id)
     WHERE NOT $3::boolean AND m.essay_id = p.essay_id AND m.rank >= p.suggestion_count
-){outbox_insert(19)}"""
+){outbox_insert(6)}"""

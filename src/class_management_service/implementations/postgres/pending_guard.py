@@ -8,15 +8,15 @@ they are read, as a teacher's decision locks them, so exactly one transaction co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 import asyncpg
 
-from class_management_service.domain.associations import CompletedBatch, Decision, EssayAssociation
+from class_management_service.domain.associations import CompletedBatch
 from class_management_service.domain.errors import PendingValidationsError
-from class_management_service.domain.matching import apply_decisions, is_complete, with_changes
+from class_management_service.domain.matching import forced_rejections, is_complete, with_changes
 from class_management_service.implementations.postgres import decision_statements as sql
 from class_management_service.implementations.postgres.association_decisions import (
     load_reviews,
@@ -41,11 +41,7 @@ async def settle_student(
     """The batches ``force`` completes by rejecting the pending essays that list the student; those
     essays are stored rejected. PendingValidationsError without ``force``."""
     batch_ids = await connection.fetchval(sql.PENDING_BATCHES_OF_CANDIDATE, student_id)
-
-    def lists_student(essay: EssayAssociation) -> bool:
-        return any(suggestion.student_id == student_id for suggestion in essay.suggestions)
-
-    return await _settle(connection, batch_ids, owner, at, lists_student, force=force)
+    return await _settle(connection, batch_ids, owner, at, student_id, force=force)
 
 
 async def _settle(
@@ -53,11 +49,11 @@ async def _settle(
     batch_ids: Sequence[str],
     owner: str,
     at: datetime,
-    concerns: Callable[[EssayAssociation], bool] | None,
+    candidate: UUID | None,
     *,
     force: bool,
 ) -> tuple[CompletedBatch, ...]:
-    """``concerns`` None: every pending essay, and nothing written (the class's rows go with it)."""
+    """``candidate`` None: the class's delete, which removes the batches, so nothing is written."""
     if not batch_ids:
         return ()
     if not force:
@@ -68,20 +64,14 @@ async def _settle(
     done: list[CompletedBatch] = []
     for batch_id in sorted(reviews):
         review = reviews[batch_id]
-        rejections = [
-            Decision(e.essay_id, None, confirmed=False)
-            for e in review.essays
-            if e.is_pending and (concerns is None or concerns(e))
-        ]
-        if not rejections:
+        changed = forced_rejections(review, owner, at, candidate=candidate)
+        if not changed:
             continue
-        changed = apply_decisions(review, rejections, (), owner, at)
         after = with_changes(review, changed)
         is_done = review.batch.completed_at is None and is_complete(after)
         if is_done:
-            done.append(
-                CompletedBatch(completed(after, at, timeout_triggered=False), timeout_triggered=False)
-            )
-        if concerns is not None:
+            after = completed(after, at, timeout_triggered=False)
+            done.append(CompletedBatch(after, timeout_triggered=False))
+        if candidate is not None:
             await write_decisions(connection, batch_id, changed, at if is_done else None, ())
     return tuple(done)

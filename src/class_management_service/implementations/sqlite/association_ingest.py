@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from class_management_service.domain.association_events import SUGGESTIONS_TOPIC
 from class_management_service.domain.associations import EssayAssociation, IngestOutcome, SuggestedBatch
 from class_management_service.domain.matching import plan_ingest
+from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import association_statements as sql
 from class_management_service.implementations.sqlite.association_rows import (
     batch_params,
@@ -21,12 +20,12 @@ from class_management_service.implementations.sqlite.association_state import lo
 
 async def store_suggestions(session: AsyncSession, batch: SuggestedBatch) -> IngestOutcome:
     """Inbox row first (a replay stops there), then the batch, its pending essays and candidates."""
-    inbox = {"event_id": batch.event_id, "topic": SUGGESTIONS_TOPIC, "consumed_at": datetime.now(UTC)}
+    inbox = {"event_id": batch.event_id, "topic": SUGGESTIONS_TOPIC, "consumed_at": utc(batch.received_at)}
     if (await session.execute(sql.INSERT_INBOX, inbox)).first() is None:
-        return _nothing_stored(batch, is_replay=True, is_class_found=True)
+        return IngestOutcome(batch.batch_id, True, False, 0, 0, 0, None)
     if (await session.execute(sql.CLASS_OF, {"class_id": batch.class_id})).first() is None:
-        return _nothing_stored(batch, is_replay=False, is_class_found=False)
-    members = await member_ids(session, batch.class_id)
+        dropped = batch.unparsable_suggestions + sum(len(essay.suggestions) for essay in batch.essays)
+        return IngestOutcome(batch.batch_id, False, False, 0, 0, dropped, None)
     essay_ids = list(dict.fromkeys(essay.essay_id for essay in batch.essays))
     existing: dict[str, EssayAssociation] = {}
     if essay_ids:
@@ -35,6 +34,7 @@ async def store_suggestions(session: AsyncSession, batch: SuggestedBatch) -> Ing
     stored = (await session.execute(sql.STORED_BATCH, {"batch_id": batch.batch_id})).first()
     # A re-run naming another class keeps the batch's stored class, and so all its essays.
     is_settled = stored is not None and (stored.completed_at is not None or stored.class_id != batch.class_id)
+    members = await member_ids(session, batch.class_id if stored is None else stored.class_id)
     plan = plan_ingest(batch, members, existing, is_batch_completed=is_settled)
     if stored is None:
         await session.execute(sql.INSERT_BATCH, batch_params(batch))
@@ -54,17 +54,4 @@ async def store_suggestions(session: AsyncSession, batch: SuggestedBatch) -> Ing
         kept_essays=plan.kept_essays,
         dropped_suggestions=plan.dropped_suggestions,
         review=await load_review(session, batch.batch_id, None),
-    )
-
-
-def _nothing_stored(batch: SuggestedBatch, *, is_replay: bool, is_class_found: bool) -> IngestOutcome:
-    """A replay says nothing about the class (it was looked up when the event first came)."""
-    return IngestOutcome(
-        batch_id=batch.batch_id,
-        is_replay=is_replay,
-        is_class_found=is_class_found,
-        stored_essays=0,
-        kept_essays=0,
-        dropped_suggestions=0,
-        review=None,
     )

@@ -51,7 +51,8 @@ class SqlAlchemyAssociationRepository(AssociationRepositoryProtocol):
     async def ingest(self, batch: SuggestedBatch, events: EventsFor[IngestOutcome]) -> IngestOutcome:
         async with translate_database_errors(), self._sessions.begin() as session:
             outcome = await store_suggestions(session, batch)
-            await add_outbox_events(session, events(outcome))
+            if outcome.review is not None:  # a replay, or an unknown class, publishes nothing
+                await add_outbox_events(session, events(outcome))
         return outcome
 
     async def review(self, owner: str | None, batch_id: str) -> BatchReview:

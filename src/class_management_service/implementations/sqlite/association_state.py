@@ -87,7 +87,7 @@ async def store_decisions(
     updated = with_changes(review, changed)
     if review.batch.completed_at is not None or not (is_complete(updated) or timeout_triggered):
         return updated, None
-    params = {"batch_id": review.batch.batch_id, "at": utc(at), "timeout_triggered": timeout_triggered}
+    params = {"b_batch_id": review.batch.batch_id, "b_at": utc(at), "b_timeout_triggered": timeout_triggered}
     if (await session.execute(sql.COMPLETE_BATCH, params)).rowcount != 1:  # type: ignore[attr-defined]
         return updated, None
     batch = replace(updated.batch, completed_at=utc(at), timeout_triggered=timeout_triggered)

@@ -95,10 +95,10 @@ DECIDE_ESSAY = (
 # Only the transaction that flips completed_at from NULL completes the batch (and emits its event).
 COMPLETE_BATCH = (
     update(association_batches)
-    .where(B.batch_id == bindparam("batch_id"), B.completed_at.is_(None))
+    .where(B.batch_id == bindparam("b_batch_id"), B.completed_at.is_(None))
     .values(
-        completed_at=_typed("at", B.completed_at),
-        timeout_triggered=_typed("timeout_triggered", B.timeout_triggered),
+        completed_at=_typed("b_at", B.completed_at),
+        timeout_triggered=_typed("b_timeout_triggered", B.timeout_triggered),
     )
 )
 EXPIRED = (
@@ -115,12 +115,12 @@ CLASS_PENDING_BATCHES = (
     .distinct()
     .order_by(E.batch_id)
 )
-STUDENT_PENDING_ESSAYS = (
-    select(E.essay_id, E.batch_id)
+STUDENT_PENDING_BATCHES = (
+    select(E.batch_id)
     .join_from(essay_students, essay_suggestions, S.essay_id == E.essay_id)
     .where(S.student_id == bindparam("student_id"), E.validation_status == PENDING)
     .distinct()
-    .order_by(E.batch_id, E.essay_id)
+    .order_by(E.batch_id)
 )
 
 # --- the class's placeholder student ------------------------------------------------------

@@ -9,16 +9,10 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from class_management_service.domain.associations import AssociationBatch
-from class_management_service.domain.matching import (
-    PLACEHOLDER_FIRST_NAME,
-    PLACEHOLDER_LAST_NAME,
-    placeholder_email,
-)
+from class_management_service.domain.matching import placeholder_email, placeholder_student
 from class_management_service.domain.models import Student
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import association_statements as sql
-
-PLACEHOLDER_LEGAL_NAME = f"{PLACEHOLDER_FIRST_NAME} {PLACEHOLDER_LAST_NAME}"
 
 
 async def placeholder_for(
@@ -34,17 +28,7 @@ async def placeholder_for(
         await _enrol(session, batch, found.id, at)
         return found.id, None
     at = utc(at)
-    student = Student(
-        id=uuid.uuid4(),
-        first_name=PLACEHOLDER_FIRST_NAME,
-        last_name=PLACEHOLDER_LAST_NAME,
-        legal_full_name=PLACEHOLDER_LEGAL_NAME,
-        email=email,
-        class_ids=(batch.class_id,),
-        created_by_user_id=batch.owner,
-        created_at=at,
-        updated_at=at,
-    )
+    student = placeholder_student(batch.class_id, batch.owner, uuid.uuid4(), at)
     await session.execute(
         sql.INSERT_STUDENT,
         {
