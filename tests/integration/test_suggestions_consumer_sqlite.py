@@ -9,7 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.di import create_engine
-from class_management_service.domain.events import TEACHER_NOTIFICATION_TOPIC, OutboxEvent
+from class_management_service.domain.events import (
+    ASSOCIATIONS_CONFIRMED_TOPIC,
+    TEACHER_NOTIFICATION_TOPIC,
+    OutboxEvent,
+)
 from class_management_service.domain.models import NewClass, NewStudent
 from class_management_service.implementations.sqlite.class_repository import SqlAlchemyClassRepository
 from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
@@ -77,5 +81,44 @@ async def test_batches_arriving_together_are_each_stored_once_on_sqlite(
             assert await handle.monitor.scan() == 0  # nothing expired yet
         query = f"SELECT count(*) FROM event_outbox WHERE topic = '{TEACHER_NOTIFICATION_TOPIC}'"
         assert await _count(engine, query) == BATCHES
+    finally:
+        await engine.dispose()
+
+
+async def test_the_timeout_decides_each_batch_once_on_sqlite(
+    sqlite_url: str, services_env: dict[str, str]
+) -> None:
+    settings = await consumer_settings(
+        sqlite_url, services_env, association_timeout_s=0.5, association_timeout_scan_s=0.2
+    )
+    engine = create_engine(settings)
+    owner, class_id, student_id = "teacher-sqlite", uuid.uuid4(), uuid.uuid4()
+    await SqlAlchemyClassRepository(engine).create(NewClass(class_id, "9T", "SV1", owner, T0), _no_events)
+    new = NewStudent(student_id, "Ada", "Lovelace", "Ada Lovelace", None, (class_id,), owner, T0)
+    await SqlAlchemyStudentRepository(engine).create(new, _no_events)
+    batch_ids = [f"sqlite-timeout-{n}-{uuid.uuid4().hex[:8]}" for n in range(5)]
+    confirmed = f"SELECT count(*) FROM event_outbox WHERE topic = '{ASSOCIATIONS_CONFIRMED_TOPIC}'"
+    try:
+        async with (
+            suggestions_producer(settings.kafka_bootstrap_servers) as producer,
+            running_consumer(settings, engine, with_monitor=True) as handle,
+        ):
+            for batch_id in batch_ids:
+                results = [
+                    match_result(f"{batch_id}-e1", candidate(student_id, 0.95)),
+                    match_result(f"{batch_id}-e2"),
+                ]
+                envelope = suggestions_envelope(batch_id, class_id, results, course_code="SV1")
+                await publish(producer, encoded(envelope), batch_id)
+
+            async def all_confirmed() -> bool:
+                return await _count(engine, confirmed) == len(batch_ids)
+
+            await wait_until(all_confirmed, within_s=60, what="every batch decided by the timeout")
+            assert await handle.monitor.scan() == 0
+            assert handle.sample("cms_association_batches_timed_out_total") == len(batch_ids)
+        assert await _count(engine, confirmed) == len(batch_ids)
+        placeholders = "SELECT count(*) FROM students WHERE first_name = 'UNKNOWN' AND last_name = 'STUDENT'"
+        assert await _count(engine, placeholders) == 1  # one per class, reused by every batch
     finally:
         await engine.dispose()
