@@ -64,6 +64,14 @@ def backend_provider(settings: Settings) -> Provider:
 
 def providers_for(settings: Settings) -> list[Provider]:
     backend = backend_provider(settings)
-    # The relay, the suggestions consumer and the timeout monitor need the SQL outbox.
-    relay = [] if isinstance(backend, MemoryProvider) else [RelayProvider(), ConsumerProvider()]
-    return [InfrastructureProvider(), backend, EventDeliveryProvider(), *relay, ServiceProvider()]
+    if isinstance(backend, MemoryProvider):  # no SQL outbox: no relay, consumer or timeout monitor
+        return [InfrastructureProvider(), backend, EventDeliveryProvider(), ServiceProvider()]
+    # The consumer's provider comes last: it decorates the relay's health service.
+    return [
+        InfrastructureProvider(),
+        backend,
+        EventDeliveryProvider(),
+        RelayProvider(),
+        ServiceProvider(),
+        ConsumerProvider(),
+    ]

@@ -20,7 +20,7 @@ from class_management_service.domain.associations import (
     SuggestedBatch,
     TimeoutPolicy,
 )
-from class_management_service.domain.consumed_messages import ConsumedMessage
+from class_management_service.domain.consumed_messages import ConsumedMessage, ConsumerState
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
     ClassChanges,
@@ -290,6 +290,13 @@ class MessageSourceProtocol(Protocol):
     def assigned_partitions(self) -> tuple[int, ...]: ...
 
     async def close(self) -> None: ...
+
+
+class ConsumerStateProtocol(Protocol):
+    """The suggestions consumer as it runs in this process, for the relay process's /healthz."""
+
+    @property
+    def state(self) -> ConsumerState: ...
 
 
 class ConsumerMetricsProtocol(Protocol):

@@ -194,6 +194,13 @@ class ConsumerProvider(Provider):
         yield consumer
         await consumer.stop()
 
+    @decorate
+    def relay_health_with_consumer(
+        self, service: RelayHealthService, consumer: SuggestionsConsumer, settings: Settings
+    ) -> RelayHealthService:
+        """The relay process's /healthz also shows the consumer running beside the relay."""
+        return service.with_consumer(consumer) if settings.consumer_enabled else service
+
     @provide
     async def timeout_monitor(
         self,
