@@ -12,7 +12,6 @@ from class_management_service.domain.associations import (
     AssociationBatch,
     BatchReview,
     CompletedBatch,
-    DeadLetter,
     DecisionOutcome,
     DecisionRequest,
     EssayAssociation,
@@ -49,12 +48,9 @@ from class_management_service.implementations.postgres.association_rows import (
 )
 from class_management_service.implementations.postgres.connection import pg_connection
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
+from class_management_service.implementations.postgres.transactions import in_transaction
 from class_management_service.implementations.sql_common import utc
-from class_management_service.protocols import (
-    AssociationRepositoryProtocol,
-    DeadLetterStoreProtocol,
-    EventsFor,
-)
+from class_management_service.protocols import AssociationRepositoryProtocol, EventsFor
 
 
 class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
@@ -71,14 +67,13 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
             if first is not None:
                 outcome, outbox = first
             else:
-                try:
-                    async with connection.transaction():
-                        outcome, outbox = await ingest_in_transaction(connection, batch, events)
-                except asyncpg.ForeignKeyViolationError:
-                    # The class or a candidate was deleted between this transaction's reads and
-                    # its writes: once more, with what is stored now.
-                    async with connection.transaction():
-                        outcome, outbox = await ingest_in_transaction(connection, batch, events)
+                # A class or candidate deleted between the reads and the writes: once more, with
+                # what is stored now.
+                outcome, outbox = await in_transaction(
+                    connection,
+                    lambda locked: ingest_in_transaction(locked, batch, events),
+                    retry_on=(asyncpg.ForeignKeyViolationError,),
+                )
         self._wake_relay(outbox)
         return outcome
 
@@ -113,7 +108,8 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
 
     async def decide(self, request: DecisionRequest, events: EventsFor[DecisionOutcome]) -> DecisionOutcome:
         at = utc(request.at)
-        async with pg_connection(self._engine) as connection, connection.transaction():
+
+        async def decide(connection: asyncpg.Connection) -> tuple[DecisionOutcome, Sequence[OutboxEvent]]:
             review, members = await locked_review(connection, request.batch_id, request.owner)
             changed = named(apply_decisions(review, request.decisions, members, request.owner, at), members)
             after = with_changes(review, changed)
@@ -124,6 +120,14 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
             outcome = DecisionOutcome(after, tuple(essay.essay_id for essay in changed), done)
             outbox = events(outcome)
             await write_decisions(connection, request.batch_id, changed, at if done else None, outbox)
+            return outcome, outbox
+
+        async with pg_connection(self._engine) as connection:
+            # A chosen student deleted after the read fails the write: once more, and the student
+            # is no longer in the class.
+            outcome, outbox = await in_transaction(
+                connection, decide, retry_on=(asyncpg.ForeignKeyViolationError,)
+            )
         self._wake_relay(outbox)
         return outcome
 
@@ -131,16 +135,21 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
         self, now: datetime, policy: TimeoutPolicy, events: EventsFor[CompletedBatch]
     ) -> Sequence[CompletedBatch]:
         now = utc(now)
+
+        async def next_expired(
+            connection: asyncpg.Connection,
+        ) -> tuple[CompletedBatch, Sequence[OutboxEvent]] | None:
+            batch_id = await connection.fetchval(writes.NEXT_EXPIRED, now)
+            return None if batch_id is None else await _time_out(connection, batch_id, now, policy, events)
+
         decided: list[CompletedBatch] = []
         async with pg_connection(self._engine) as connection:
             while len(decided) < policy.batch_limit:
-                async with connection.transaction():
-                    batch_id = await connection.fetchval(writes.NEXT_EXPIRED, now)
-                    if batch_id is None:
-                        break
-                    done, outbox = await _time_out(connection, batch_id, now, policy, events)
-                decided.append(done)
-                self._wake_relay(outbox)
+                found = await in_transaction(connection, next_expired)
+                if found is None:
+                    break
+                decided.append(found[0])
+                self._wake_relay(found[1])
         return decided
 
     def _wake_relay(self, outbox: Sequence[object]) -> None:
@@ -169,15 +178,3 @@ async def _time_out(
     outbox = events(done)
     await write_decisions(connection, batch_id, decided, now, outbox, timeout_triggered=True)
     return done, outbox
-
-
-class AsyncpgDeadLetterStore(DeadLetterStoreProtocol):
-    """Dead letters in ``dead_letter_events``: one INSERT each (they are rare)."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-
-    async def record(self, letter: DeadLetter) -> None:
-        values = (letter.topic, letter.partition, letter.offset, letter.key, letter.value, letter.reason)
-        async with pg_connection(self._engine) as connection:
-            await connection.execute(writes.DEAD_LETTER, *values, utc(letter.received_at))

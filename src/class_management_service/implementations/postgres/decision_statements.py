@@ -80,9 +80,3 @@ SELECT ARRAY(
     FROM essay_match_suggestions m JOIN essay_student_associations e ON e.essay_id = m.essay_id
     WHERE m.student_id = $1 AND e.validation_status = 'pending_validation'
     ORDER BY e.batch_id)"""
-
-# A dead letter.
-DEAD_LETTER = """
-INSERT INTO dead_letter_events (topic, "partition", "offset", message_key, message_value, reason,
-                                received_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)"""
