@@ -19,7 +19,11 @@ from class_management_service.implementations.migrations import upgrade_to_head
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVICES_ENV = REPO_ROOT / ".services.env"
 MUTABLE_TABLES = (
+    "essay_match_suggestions",
     "essay_student_associations",
+    "association_batches",
+    "inbox_events",
+    "dead_letter_events",
     "class_student_association",
     "students",
     "classes",

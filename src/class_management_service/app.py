@@ -12,9 +12,11 @@ from quart_schema import Info, QuartSchema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.api.asgi_connection import WholeBodyHTTPConnection
+from class_management_service.api.batch_routes import batch_bp
 from class_management_service.api.class_routes import class_bp
 from class_management_service.api.error_handlers import register_error_handlers
 from class_management_service.api.health_routes import health_bp
+from class_management_service.api.internal_routes import internal_bp
 from class_management_service.api.json_provider import OrjsonProvider
 from class_management_service.api.openapi import ClassManagementOpenAPIProvider
 from class_management_service.api.request_class import MatchedRouteRequest
@@ -75,6 +77,8 @@ def _configure(app: HuleEduApp, settings: Settings) -> None:
         ENVIRONMENT=settings.environment,
         INTERNAL_API_KEY=settings.internal_api_key.get_secret_value(),
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        INTERNAL_MAX_BATCH_IDS=settings.internal_max_batch_ids,
+        ROSTER_WITHOUT_USER_ID_IS_INTERNAL=settings.roster_without_user_id_is_internal,
     )
     QuartSchema(
         app,
@@ -147,7 +151,7 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
 
     install_request_hooks(app, metrics)
     app.url_map.converters["class_id"] = ClassIdConverter
-    for blueprint in (health_bp, class_bp, student_bp):
+    for blueprint in (health_bp, class_bp, student_bp, batch_bp, internal_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     QuartDishka(app=app, container=container)

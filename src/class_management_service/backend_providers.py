@@ -38,7 +38,11 @@ from class_management_service.implementations.postgres.outbox_doorbell import Ou
 from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
 from class_management_service.implementations.postgres.relay_store import AsyncpgOutboxStore
 from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
+from class_management_service.implementations.sqlite.association_repository import (
+    SqlAlchemyAssociationRepository,
+)
 from class_management_service.implementations.sqlite.class_repository import SqlAlchemyClassRepository
+from class_management_service.implementations.sqlite.dead_letter_store import SqlAlchemyDeadLetterStore
 from class_management_service.implementations.sqlite.leadership import FileLockLeadership
 from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
 from class_management_service.implementations.sqlite.relay_store import SqlAlchemyOutboxStore
@@ -95,6 +99,8 @@ class SqliteProvider(Provider):
     scope = Scope.APP
     classes = provide(SqlAlchemyClassRepository, provides=ClassRepositoryProtocol)
     students = provide(SqlAlchemyStudentRepository, provides=StudentRepositoryProtocol)
+    associations = provide(SqlAlchemyAssociationRepository, provides=AssociationRepositoryProtocol)
+    dead_letters = provide(SqlAlchemyDeadLetterStore, provides=DeadLetterStoreProtocol)
     outbox_stats = provide(SqlAlchemyOutboxStats, provides=OutboxStatsProtocol)
     outbox_store = provide(SqlAlchemyOutboxStore, provides=OutboxStoreProtocol)
     database_probe = provide(SqlAlchemyDatabaseProbe, provides=HealthProbeProtocol)

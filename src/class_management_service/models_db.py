@@ -246,7 +246,7 @@ class EventOutboxRow(Base):
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
     topic: Mapped[str] = mapped_column(String(255))
     aggregate_type: Mapped[str] = mapped_column(String(32))
-    aggregate_id: Mapped[str] = mapped_column(String(64))
+    aggregate_id: Mapped[str] = mapped_column(String(255))
     user_id: Mapped[str] = mapped_column(String(255))
     correlation_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     payload: Mapped[str] = mapped_column(Text)

@@ -28,6 +28,7 @@ from class_management_service.implementations.observability.prometheus_relay_met
 )
 from class_management_service.implementations.system_clock import SystemClock
 from class_management_service.protocols import (
+    AssociationRepositoryProtocol,
     ClassRepositoryProtocol,
     ClockProtocol,
     EventPublisherProtocol,
@@ -49,6 +50,7 @@ from class_management_service.relay.relay_state import (
     ObservedEventPublisher,
     ObservedLeadership,
 )
+from class_management_service.services.association_service import AssociationService
 from class_management_service.services.class_service import ClassService
 from class_management_service.services.health_service import HealthService
 from class_management_service.services.relay_health_service import RelayHealthService
@@ -162,9 +164,19 @@ class ServiceProvider(Provider):
 
     @provide
     def student_service(
-        self, students: StudentRepositoryProtocol, clock: ClockProtocol, metrics: MetricsRecorderProtocol
+        self,
+        students: StudentRepositoryProtocol,
+        classes: ClassRepositoryProtocol,
+        clock: ClockProtocol,
+        metrics: MetricsRecorderProtocol,
     ) -> StudentService:
-        return StudentService(students, clock, metrics)
+        return StudentService(students, classes, clock, metrics)
+
+    @provide
+    def association_service(
+        self, associations: AssociationRepositoryProtocol, clock: ClockProtocol
+    ) -> AssociationService:
+        return AssociationService(associations, clock)
 
     @provide
     def health_service(

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 import pytest
@@ -20,7 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from class_management_service.app import create_app
 from class_management_service.config import Settings
 from class_management_service.di import create_engine
+from class_management_service.implementations.memory.store import InMemoryStore
+from class_management_service.protocols import AssociationRepositoryProtocol
 from tests.conftest import MUTABLE_TABLES, unique_user
+
+if TYPE_CHECKING:
+    from class_management_service.app import HuleEduApp
 
 INTERNAL_KEY = "internal-test-key"
 Json = dict[str, Any]
@@ -156,6 +161,35 @@ class Api:
         body: Json = await response.get_json()
         return body
 
+    async def associations(self) -> AssociationRepositoryProtocol:
+        """The app's own association repository (how NLP's suggestions get in, without Kafka)."""
+        app = cast("HuleEduApp", self.client.app)
+        repository: AssociationRepositoryProtocol = await app.container.get(AssociationRepositoryProtocol)
+        return repository
+
+
+class MemoryApi(Api):
+    """USE_MOCK_REPOSITORY: the outbox is the in-memory store's list; there are no tables to query."""
+
+    async def outbox(self) -> list[OutboxRow]:
+        app = cast("HuleEduApp", self.client.app)
+        store = await app.container.get(InMemoryStore)
+        return [
+            OutboxRow(
+                event_id=event.event_id,
+                topic=event.topic,
+                aggregate_type=event.aggregate_type,
+                aggregate_id=str(event.aggregate_id),
+                user_id=event.user_id,
+                correlation_id=event.correlation_id,
+                envelope=json.loads(event.envelope_json),
+            )
+            for event in store.outbox
+        ]
+
+    async def counts(self) -> dict[str, int]:
+        return {"event_outbox": len(await self.outbox())}
+
 
 def parse_timestamp(value: object) -> datetime:
     """An ISO-8601 timestamp that carries its UTC offset (naive ones are a contract break)."""
@@ -164,6 +198,16 @@ def parse_timestamp(value: object) -> datetime:
     assert moment.tzinfo is not None, f"{value!r} has no UTC offset"
     assert moment.utcoffset() is not None
     return moment
+
+
+NOTIFICATION_TOPIC = "huleedu.notification.teacher.requested.v1"
+
+
+async def new_events(api: Api, before: int, *topics: str) -> list[OutboxRow]:
+    """The outbox rows written since there were ``before`` rows, which must have ``topics`` in order."""
+    new = (await api.outbox())[before:]
+    assert [row.topic for row in new] == list(topics)
+    return new
 
 
 async def single_new_event(api: Api, before: int) -> OutboxRow:
@@ -230,12 +274,19 @@ def api_database(request: pytest.FixtureRequest, backend: str) -> tuple[str, Asy
     """
     if backend == "postgres":
         return request.getfixturevalue("postgres_url"), request.getfixturevalue("clean_pg")
+    if backend == "memory":
+        return closed_port_url(), None  # USE_MOCK_REPOSITORY must never touch it
     return request.getfixturevalue("sqlite_url"), None
 
 
 @pytest.fixture
-async def api(api_database: tuple[str, AsyncEngine | None]) -> AsyncIterator[Api]:
+async def api(api_database: tuple[str, AsyncEngine | None], backend: str) -> AsyncIterator[Api]:
     url, engine = api_database
+    if backend == "memory":
+        async with serving_client(api_settings(url, use_mock_repository=True)) as client:
+            app = cast("HuleEduApp", client.app)
+            yield MemoryApi(client=client, engine=app.database_engine, user=unique_user())
+        return
     if engine is not None:
         async with serving_client(api_settings(url)) as client:
             yield Api(client=client, engine=engine, user=unique_user())

@@ -9,10 +9,12 @@ from uuid import UUID
 
 from tests.api.conftest import (
     INTERNAL_KEY,
+    NOTIFICATION_TOPIC,
     SMOKE_ON_BOTH_BACKENDS,
     Api,
     Json,
     assert_envelope,
+    new_events,
     parse_timestamp,
     single_new_event,
 )
@@ -88,9 +90,21 @@ async def test_create_class_returns_stores_and_announces_it_when_body_valid(api:
     assert stored["course_code"] == "ENG5"
     assert stored["created_by_user_id"] == api.user
     assert stored["created_at"] == parse_timestamp(body["created_at"])
-    row = await single_new_event(api, 0)
+    row, notification = await new_events(api, 0, "huleedu.class.created.v1", NOTIFICATION_TOPIC)
     assert (row.aggregate_type, row.aggregate_id, row.user_id) == ("class", body["id"], api.user)
     assert str(row.correlation_id) == correlation_id
+    told = assert_envelope(notification, NOTIFICATION_TOPIC, correlation_id)
+    assert (told["notification_type"], told["teacher_id"], told["class_id"]) == (
+        "class_created",
+        api.user,
+        body["id"],
+    )
+    assert (told["category"], told["priority"], told["action_required"]) == (
+        "class_management",
+        "standard",
+        False,
+    )
+    assert notification.user_id == api.user
     data = assert_envelope(row, "huleedu.class.created.v1", correlation_id)
     assert_class_event_data(data, body, "class.created", api.user, body["created_at"])
     assert parse_timestamp(row.envelope["event_timestamp"]) == parse_timestamp(body["created_at"])
@@ -104,7 +118,7 @@ async def test_create_class_event_carries_the_generated_correlation_id_when_head
     assert response.status_code == 201
     generated = response.headers["X-Correlation-ID"]
     assert str(UUID(generated)) == generated
-    row = await single_new_event(api, 0)
+    row, _ = await new_events(api, 0, "huleedu.class.created.v1", NOTIFICATION_TOPIC)
     assert str(row.correlation_id) == generated
     assert_envelope(row, "huleedu.class.created.v1", generated)
 

@@ -14,11 +14,20 @@ from quart.wrappers import Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.conftest import INTERNAL_KEY, Api, api_settings, assert_error, serving_client
+from tests.api.matching import Candidate, seed_batch
 from tests.conftest import unique_user
 
 KEY_HEADER, SERVICE_HEADER = "X-Internal-API-Key", "X-Service-ID"
 # Routes an internal service may call, as ``(method, OpenAPI path)``; checked against the document.
-INTERNAL_ROUTES = [("GET", "/v1/classes/{class_id}/roster")]
+INTERNAL_ROUTES = [
+    ("GET", "/v1/classes/{class_id}/roster"),
+    ("GET", "/internal/v1/batches/class-info"),
+    ("GET", "/internal/v1/batches/validation-status"),
+    ("GET", "/internal/v1/batches/{batch_id}/student-names"),
+    ("GET", "/internal/v1/associations/essay/{essay_id}"),
+]
+# The ones a teacher may call too (with X-User-ID); the others are internal only.
+TEACHER_ROUTES = {"/v1/classes/{class_id}/roster"}
 NOT_CONFIGURED_ATTEMPTS = [
     pytest.param({KEY_HEADER: "", SERVICE_HEADER: "nlp_service"}, id="empty-key"),
     pytest.param({KEY_HEADER: ""}, id="empty-key-no-service"),
@@ -38,8 +47,13 @@ async def keyless_api(clean_pg: AsyncEngine, postgres_url: str) -> AsyncIterator
         yield Api(client=client, engine=clean_pg, user=unique_user())
 
 
-def _concrete(path: str, class_id: str) -> str:
-    return path.format(class_id=class_id)
+async def _concrete(api: Api, path: str) -> str:
+    """The route's URL on a class of the caller's with a student, and a batch of suggestions for it."""
+    school_class = await api.create_class()
+    student = await api.create_student(class_ids=[school_class["id"]])
+    batch = await seed_batch(api, school_class, [Candidate(student, 0.9)])
+    url = path.format(class_id=school_class["id"], batch_id=batch.batch_id, essay_id=batch.essay_ids[0])
+    return f"{url}?batch_ids={batch.batch_id}"  # routes without a batch_ids query ignore it
 
 
 async def _call(api: Api, method: str, url: str, headers: dict[str, str]) -> Response:
@@ -65,10 +79,10 @@ async def test_internal_routes_are_exactly_those_documenting_the_internal_key(ap
 async def test_internal_route_is_401_when_no_key_is_configured(
     keyless_api: Api, method: str, path: str, headers: dict[str, str]
 ) -> None:
-    school_class = await keyless_api.create_class()
-    url = _concrete(path, school_class["id"])
-    owner_view = await _call(keyless_api, method, url, keyless_api.headers())
-    assert owner_view.status_code == 200  # the route itself works: the 401 below is the key's
+    url = await _concrete(keyless_api, path)
+    if path in TEACHER_ROUTES:
+        owner_view = await _call(keyless_api, method, url, keyless_api.headers())
+        assert owner_view.status_code == 200  # the route itself works: the 401 below is the key's
 
     response = await _call(keyless_api, method, url, headers)
 
@@ -91,8 +105,7 @@ async def test_internal_route_is_401_when_no_key_is_configured(
 async def test_internal_route_is_401_when_key_differs_from_the_configured_one(
     api: Api, method: str, path: str, key: str
 ) -> None:
-    school_class = await api.create_class()
-    url = _concrete(path, school_class["id"])
+    url = await _concrete(api, path)
     granted = await _call(api, method, url, {KEY_HEADER: INTERNAL_KEY, SERVICE_HEADER: "svc"})
     assert granted.status_code == 200  # the configured key opens the route
 

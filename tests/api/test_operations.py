@@ -60,7 +60,7 @@ async def test_healthz_reports_ready_with_outbox_backlog_when_database_reachable
     assert body["environment"] == "development"
     checks = body["checks"]
     assert checks["database"] == "ok"
-    assert checks["outbox"]["pending"] == len(await api.outbox()) == 3
+    assert checks["outbox"]["pending"] == len(await api.outbox()) == 5  # 3 writes, 2 teacher notifications
     age = checks["outbox"]["oldest_pending_age_s"]
     assert isinstance(age, int | float)
     assert -1 < age < 60  # server-side clock: a few ms of skew against the app is harmless
@@ -346,7 +346,7 @@ async def test_round_trip_answers_as_designed_when_run_in_either_repository_mode
     assert bodies["get deleted class"]["error"]["code"] == "CLASS_NOT_FOUND"
     assert bodies["unknown course"]["error"]["code"] == "COURSE_NOT_FOUND"
     assert bodies["health"]["checks"]["database"] == "ok"
-    assert bodies["health"]["checks"]["outbox"]["pending"] == 6
+    assert bodies["health"]["checks"]["outbox"]["pending"] == 8  # 6 writes, 2 teacher notifications
 
 
 async def test_round_trip_bodies_are_identical_when_comparing_memory_and_postgres_modes(

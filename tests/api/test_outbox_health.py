@@ -50,7 +50,7 @@ async def test_healthz_is_degraded_200_with_the_reason_when_the_oldest_pending_e
     assert body["status"] == "degraded"
     assert body["detail"].startswith("outbox stalled")
     assert body["checks"]["database"] == "ok"
-    assert body["checks"]["outbox"]["pending"] == 1
+    assert body["checks"]["outbox"]["pending"] == 2  # the class's event and its teacher notification
     assert body["checks"]["outbox"]["oldest_pending_age_s"] >= 600
     assert set(body) == {"service", "status", "version", "environment", "checks", "detail"}
 
@@ -63,4 +63,4 @@ async def test_healthz_stays_healthy_with_no_detail_while_pending_events_are_you
 
     assert body["status"] == "healthy"
     assert body["detail"] is None
-    assert body["checks"]["outbox"]["pending"] == 1
+    assert body["checks"]["outbox"]["pending"] == 2

@@ -27,7 +27,8 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from tests.api.conftest import ERROR_KEYS, Api
+from tests.api.conftest import ERROR_KEYS, INTERNAL_KEY, Api
+from tests.api.matching import Candidate, seed_batch
 
 MAX_EXAMPLES = 20
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
@@ -148,8 +149,15 @@ async def test_fuzzed_requests_never_get_a_server_error_when_sent_to_every_opera
     schema = await _schema(api)
     school_class = await api.create_class()
     student = await api.create_student(email="fuzz@example.com", class_ids=[school_class["id"]])
-    existing = {"class_id": school_class["id"], "student_id": student["id"]}
-    identity = {"X-User-ID": api.user}
+    batch = await seed_batch(api, school_class, [Candidate(student, 0.9)], [])
+    existing = {
+        "class_id": school_class["id"],
+        "student_id": student["id"],
+        "batch_id": batch.batch_id,
+        "essay_id": batch.essay_ids[0],
+    }
+    teacher = {"X-User-ID": api.user}
+    service = {"X-Internal-API-Key": INTERNAL_KEY, "X-Service-ID": "fuzz"}
     findings: list[Finding] = []
     sent = 0
 
@@ -157,6 +165,7 @@ async def test_fuzzed_requests_never_get_a_server_error_when_sent_to_every_opera
         assert isinstance(result, Ok), result
         operation = result.ok()
         path_names = {p.name for p in operation.path_parameters}
+        identity = service if operation.path.startswith("/internal/") else teacher
         runs: list[tuple[str, Any, list[Any]]] = [
             ("positive", operation.as_strategy(GenerationMode.POSITIVE, headers=identity), []),
             (

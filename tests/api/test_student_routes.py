@@ -9,10 +9,12 @@ from uuid import UUID
 import pytest
 
 from tests.api.conftest import (
+    NOTIFICATION_TOPIC,
     SMOKE_ON_BOTH_BACKENDS,
     Api,
     Json,
     assert_envelope,
+    new_events,
     parse_timestamp,
     single_new_event,
 )
@@ -104,7 +106,15 @@ async def test_create_student_returns_stores_and_announces_it_when_body_valid(ap
     assert stored["created_by_user_id"] == api.user
     assert stored["created_at"] == parse_timestamp(body["created_at"])
     assert await stored_class_ids(api, body["id"]) == {first["id"], second["id"]}
-    row = await single_new_event(api, before)
+    row, *joined = await new_events(
+        api, before, "huleedu.class.student.created.v1", NOTIFICATION_TOPIC, NOTIFICATION_TOPIC
+    )
+    told = [assert_envelope(n, NOTIFICATION_TOPIC, correlation_id) for n in joined]
+    assert [(t["notification_type"], t["teacher_id"], t["class_id"]) for t in told] == [
+        ("student_added_to_class", api.user, first["id"]),
+        ("student_added_to_class", api.user, second["id"]),
+    ]
+    assert {(t["category"], t["priority"]) for t in told} == {("class_management", "low")}
     assert (row.aggregate_type, row.aggregate_id, row.user_id) == ("student", body["id"], api.user)
     data = assert_envelope(row, "huleedu.class.student.created.v1", correlation_id)
     assert parse_timestamp(data.pop("timestamp")) == parse_timestamp(body["created_at"])
@@ -252,8 +262,11 @@ async def test_update_student_reports_only_memberships_actually_changed_when_add
     assert added.status_code == 200, await added.get_data(as_text=True)
     assert sorted((await added.get_json())["class_ids"]) == sorted([a["id"], b["id"]])
     assert await stored_class_ids(api, created["id"]) == {a["id"], b["id"]}
-    data = assert_envelope(await single_new_event(api, before), "huleedu.class.student.updated.v1")
+    row, joined = await new_events(api, before, "huleedu.class.student.updated.v1", NOTIFICATION_TOPIC)
+    data = assert_envelope(row, "huleedu.class.student.updated.v1")
     assert (data["add_class_ids"], data["remove_class_ids"]) == ([b["id"]], [])
+    told = assert_envelope(joined, NOTIFICATION_TOPIC)
+    assert (told["notification_type"], told["class_id"]) == ("student_added_to_class", b["id"])
 
     removed = await api.client.put(
         f"/v1/classes/students/{created['id']}",
@@ -264,7 +277,7 @@ async def test_update_student_reports_only_memberships_actually_changed_when_add
     assert removed.status_code == 200
     assert (await removed.get_json())["class_ids"] == [b["id"]]
     assert await stored_class_ids(api, created["id"]) == {b["id"]}
-    data = assert_envelope(await single_new_event(api, before + 1), "huleedu.class.student.updated.v1")
+    data = assert_envelope(await single_new_event(api, before + 2), "huleedu.class.student.updated.v1")
     assert (data["add_class_ids"], data["remove_class_ids"]) == ([], [a["id"]])
     assert (await api.get_json(f"/v1/classes/{a['id']}"))["student_count"] == 0
     assert (await api.get_json(f"/v1/classes/{b['id']}"))["student_count"] == 1

@@ -28,6 +28,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from class_management_service.config import Settings
+from class_management_service.di import create_engine
 from class_management_service.domain import association_event_builders as builders
 from class_management_service.domain.association_events import (
     ASSOCIATIONS_CONFIRMED_TOPIC,
@@ -57,6 +59,11 @@ from class_management_service.implementations.postgres.association_repository im
 )
 from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
 from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
+from class_management_service.implementations.sqlite.association_repository import (
+    SqlAlchemyAssociationRepository,
+)
+from class_management_service.implementations.sqlite.class_repository import SqlAlchemyClassRepository
+from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.models_db import event_outbox
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
@@ -122,6 +129,20 @@ def _aggregate_id(value: str) -> UUID | str:
 
 
 @asynccontextmanager
+async def _sqlite(sqlite_url: str) -> AsyncIterator[AssociationRepos]:
+    engine = create_engine(Settings(database_url=sqlite_url))
+    try:
+        yield AssociationRepos(
+            SqlAlchemyAssociationRepository(engine),
+            SqlAlchemyClassRepository(engine),
+            SqlAlchemyStudentRepository(engine),
+            sql_outbox(engine),
+        )
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
 async def _postgres(engine: AsyncEngine) -> AsyncIterator[AssociationRepos]:
     yield AssociationRepos(
         AsyncpgAssociationRepository(engine),
@@ -133,6 +154,7 @@ async def _postgres(engine: AsyncEngine) -> AsyncIterator[AssociationRepos]:
 
 ASSOCIATION_BACKENDS: dict[str, Backend] = {
     "memory": Backend((), _memory),
+    "sqlite": Backend(("sqlite_url",), _sqlite),
     "postgres": Backend(("clean_pg",), _postgres),
 }
 

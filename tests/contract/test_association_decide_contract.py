@@ -291,3 +291,18 @@ async def test_concurrent_completing_decisions_publish_one_event(associations: A
 
     assert sum(outcome.completed is not None for outcome in outcomes) == 1
     assert len(confirmed_events(await associations.outbox())) == 1
+
+
+async def test_a_batch_id_of_255_characters_keys_its_confirmed_event(associations: AssociationRepos) -> None:
+    room = await roster(associations, unique_user(), "Ada")
+    (e1,) = essay_ids(1)
+    batch_id = "b" * 255  # another service's opaque id, as long as the contract allows
+    event = suggestions(room.class_id, listed(e1, candidate(room.students[0], 0.9)), batch_id=batch_id)
+    await associations.associations.ingest(event, no_events)
+
+    await associations.associations.decide(
+        request(room.owner, batch_id, confirm(e1, room.students[0])), builders.decision_events
+    )
+
+    (confirmed,) = confirmed_events(await associations.outbox())
+    assert (confirmed[1], confirmed[3]["data"]["batch_id"]) == (batch_id, batch_id)

@@ -177,7 +177,7 @@ async def test_rows_wait_while_kafka_is_down_and_all_arrive_unchanged_after_it_r
             await services("start", "kafka")
         rows = await _published(clean_pg)
         body = await (await api.client.get("/healthz")).get_json()
-    assert len(rows) == 41
+    assert len(rows) == 42  # the class, its teacher notification, 40 students
     assert body["status"] == "healthy"
     await kafka_tail.wait_for(row.event_id for row in rows)
     _assert_delivered_unchanged(kafka_tail, rows)
@@ -233,7 +233,7 @@ async def test_api_starts_and_serves_when_kafka_and_redis_are_unreachable_at_sta
         assert publisher is not None
         starts, publishes = publisher.starts, publisher.publishes
     assert (body["status"], body["checks"]["kafka"], body["checks"]["redis"]) == ("degraded", "down", "down")
-    assert body["checks"]["outbox"]["pending"] == 21
+    assert body["checks"]["outbox"]["pending"] == 22  # the class, its teacher notification, 20 students
     assert publishes == 0
     # Backoff from 0.1 s doubling to a 1 s cap: about six attempts in two seconds, never a spin.
     assert 2 <= starts <= 10, starts
@@ -252,7 +252,7 @@ async def test_relay_stays_off_and_rows_wait_when_kafka_is_not_configured(
     assert (body["status"], body["checks"]["kafka"], body["checks"]["outbox"]["pending"]) == (
         "healthy",
         "disabled",
-        1,
+        2,  # the class and its teacher notification
     )
     assert leaders == 0
     command = await asyncio.create_subprocess_exec(

@@ -40,7 +40,13 @@ from class_management_service.domain.models import (
 from class_management_service.implementations.postgres import engine as postgres_engine
 from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
 from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
-from class_management_service.models_db import class_students, essay_students, event_outbox, students
+from class_management_service.models_db import (
+    association_batches,
+    class_students,
+    essay_students,
+    event_outbox,
+    students,
+)
 from class_management_service.protocols import ClassRepositoryProtocol, StudentRepositoryProtocol
 from tests.conftest import unique_email, unique_user
 from tests.integration.repository_helpers import (
@@ -179,26 +185,48 @@ async def test_deleting_cascades_to_memberships_and_essay_matches_when_a_class_o
     leaving = await student_repo.create(_new_student(owner, class_ids=(second.id,)), no_events)
     matches = [(kept.id, first.id), (kept.id, second.id), (leaving.id, second.id)]
     async with engine.begin() as connection:
+        for school_class in (first, second):
+            await connection.execute(insert(association_batches).values(_decided_batch(school_class.id)))
         for student_id, class_id in matches:
-            await connection.execute(insert(essay_students).values(_essay_match(owner, student_id, class_id)))
+            await connection.execute(insert(essay_students).values(_decided_essay(student_id, class_id)))
 
     await class_repo.delete(owner, first.id, no_events)
     await student_repo.delete(owner, leaving.id, no_events)
 
     members = [(row.student_id, row.class_id) for row in await _memberships_of_teacher(engine, owner)]
     assert members == [(kept.id, second.id)]
-    assert await _count(engine, essay_students, essay_students.c.created_by_user_id == owner) == 1
+    # The class's essays go with it; a deleted student's decision stays, without its student.
+    async with engine.connect() as connection:
+        query = select(essay_students.c.student_id).where(
+            essay_students.c.class_id.in_([first.id, second.id])
+        )
+        decided = sorted((await connection.execute(query)).scalars(), key=lambda found: found is None)
+    assert decided == [kept.id, None]
     assert (await student_repo.get(owner, kept.id)).class_ids == (second.id,)
 
 
-def _essay_match(owner: str, student_id: UUID, class_id: UUID) -> dict[str, Any]:
+def _decided_batch(class_id: UUID) -> dict[str, Any]:
     return {
-        "id": uuid.uuid4(),
-        "essay_id": uuid.uuid4(),
-        "batch_id": uuid.uuid4(),
-        "student_id": student_id,
+        "batch_id": f"batch-of-{class_id}",
         "class_id": class_id,
-        "created_by_user_id": owner,
+        "course_code": "ENG5",
+        "correlation_id": uuid.uuid4(),
+        "received_at": AT,
+        "deadline_at": AT,
+        "completed_at": AT,
+    }
+
+
+def _decided_essay(student_id: UUID, class_id: UUID) -> dict[str, Any]:
+    return {
+        "essay_id": f"essay-{uuid.uuid4()}",
+        "batch_id": f"batch-of-{class_id}",
+        "class_id": class_id,
+        "position": 0,
+        "student_id": student_id,
+        "validation_status": "confirmed",
+        "validation_method": "human",
+        "validated_at": AT,
         "created_at": AT,
     }
 

@@ -39,9 +39,18 @@ class World:
     def topics(self) -> list[str]:
         return [event.topic for event in self.store.outbox]
 
-    def last_data(self) -> dict[str, object]:
-        data: dict[str, object] = json.loads(self.store.outbox[-1].envelope_json)["data"]
+    def last_data(self, topic: str | None = None) -> dict[str, object]:
+        """The data of the last event (of ``topic``, when given)."""
+        events = [e for e in self.store.outbox if topic is None or e.topic == topic]
+        data: dict[str, object] = json.loads(events[-1].envelope_json)["data"]
         return data
+
+    def notifications(self) -> list[dict[str, object]]:
+        return [
+            json.loads(e.envelope_json)["data"]
+            for e in self.store.outbox
+            if e.topic == ev.TEACHER_NOTIFICATION_TOPIC
+        ]
 
 
 @pytest.fixture
@@ -55,7 +64,7 @@ def world() -> World:
         classes,
         students,
         ClassService(classes, clock, metrics, new_id=lambda: next(ids)),
-        StudentService(students, clock, metrics, new_id=lambda: next(ids)),
+        StudentService(students, classes, clock, metrics, new_id=lambda: next(ids)),
     )
 
 
@@ -64,8 +73,15 @@ async def test_a_new_class_gets_the_services_id_and_clock_time_and_one_created_e
 
     assert created.id == UUID("00000000-0000-4000-8000-000000000001")
     assert (created.created_at, created.course.code, created.student_count) == (world.clock.at, "ENG5", 0)
-    assert world.topics() == [ev.CLASS_CREATED_TOPIC]
+    assert world.topics() == [ev.CLASS_CREATED_TOPIC, ev.TEACHER_NOTIFICATION_TOPIC]
     assert world.metrics.classes_created == 1
+    [notification] = world.notifications()
+    assert (notification["notification_type"], notification["teacher_id"]) == (
+        "class_created",
+        TEACHER.user_id,
+    )
+    assert (notification["category"], notification["priority"]) == ("class_management", "standard")
+    assert notification["class_id"] == str(created.id)
 
 
 async def test_more_than_one_course_is_refused_before_the_repository_is_asked(world: World) -> None:
@@ -91,7 +107,7 @@ async def test_an_update_without_courses_keeps_the_course_and_takes_the_clock_ti
 
     assert world.classes.changes[-1].course_code is None
     assert (updated.name, updated.course.code, updated.updated_at) == ("9B", "ENG5", world.clock.at)
-    assert world.topics() == [ev.CLASS_CREATED_TOPIC, ev.CLASS_UPDATED_TOPIC]
+    assert world.topics() == [ev.CLASS_CREATED_TOPIC, ev.TEACHER_NOTIFICATION_TOPIC, ev.CLASS_UPDATED_TOPIC]
 
 
 async def test_a_deleted_class_event_lists_its_students_and_the_delete_time(world: World) -> None:
@@ -135,7 +151,12 @@ async def test_a_new_student_gets_the_default_legal_name_and_each_class_once(wor
         world.clock.at,
     )
     assert student.class_ids == (b.id, a.id)
-    assert world.topics()[-1] == ev.STUDENT_CREATED_TOPIC
+    assert world.topics()[-3:] == [ev.STUDENT_CREATED_TOPIC, *[ev.TEACHER_NOTIFICATION_TOPIC] * 2]
+    added = [n for n in world.notifications() if n["notification_type"] == "student_added_to_class"]
+    assert [(n["class_id"], n["teacher_id"], n["priority"]) for n in added] == [
+        (str(b.id), TEACHER.user_id, "low"),
+        (str(a.id), TEACHER.user_id, "low"),
+    ]
     assert world.metrics.students_created == 1
 
 
@@ -152,8 +173,39 @@ async def test_an_update_asks_for_each_class_once_and_reports_only_real_changes(
     assert (asked.add_class_ids, asked.remove_class_ids) == ((a.id, b.id), (a.id,))
     assert (asked.first_name, asked.legal_full_name, asked.email) == (None, None, UNSET)
     assert updated.class_ids == (b.id,)
-    assert world.last_data()["remove_class_ids"] == [str(a.id)]
-    assert world.last_data()["add_class_ids"] == [str(b.id)]
+    assert world.last_data(ev.STUDENT_UPDATED_TOPIC)["remove_class_ids"] == [str(a.id)]
+    assert world.last_data(ev.STUDENT_UPDATED_TOPIC)["add_class_ids"] == [str(b.id)]
+    assert world.topics()[-2:] == [ev.STUDENT_UPDATED_TOPIC, ev.TEACHER_NOTIFICATION_TOPIC]
+    assert world.last_data()["notification_type"] == "student_added_to_class"
+    assert world.last_data()["class_id"] == str(b.id)
+
+
+async def test_an_update_that_joins_no_new_class_notifies_nobody(world: World) -> None:
+    a = await world.class_service.create_class(TEACHER, "9A", ["ENG5"])
+    student = await world.student_service.create_student(TEACHER, PersonName("Ada", "L"), None, [a.id])
+    before = len(world.store.outbox)
+
+    await world.student_service.update_student(TEACHER, student.id, PersonName("Ada", "M"), UNSET, [a.id], [])
+
+    assert world.topics()[before:] == [ev.STUDENT_UPDATED_TOPIC]
+
+
+async def test_a_student_created_without_classes_notifies_nobody(world: World) -> None:
+    await world.student_service.create_student(TEACHER, PersonName("Ada", "L"), None, [])
+
+    assert world.topics() == [ev.STUDENT_CREATED_TOPIC]
+
+
+async def test_a_student_joining_an_unknown_class_is_refused_naming_it(world: World) -> None:
+    a = await world.class_service.create_class(TEACHER, "9A", ["ENG5"])
+    missing = uuid.uuid4()
+    before = len(world.store.outbox)
+
+    with pytest.raises(ClassNotFoundError) as refused:
+        await world.student_service.create_student(TEACHER, PersonName("Ada", "L"), None, [a.id, missing])
+
+    assert str(missing) in refused.value.message
+    assert len(world.store.outbox) == before
 
 
 async def test_a_new_name_without_a_legal_name_resets_it_to_the_default(world: World) -> None:

@@ -23,7 +23,12 @@ STATUS_BY_ERROR: dict[type[errors.ClassManagementError], int] = {
     AuthenticationError: 401,
     errors.ClassNotFoundError: 404,
     errors.StudentNotFoundError: 404,
+    errors.BatchNotFoundError: 404,
+    errors.EssayNotFoundError: 404,
+    errors.StudentNotInClassError: 404,
     errors.DuplicateStudentEmailError: 409,
+    errors.AssociationConflictError: 409,
+    errors.PendingValidationsError: 409,
     errors.RepositoryUnavailableError: 503,
 }
 

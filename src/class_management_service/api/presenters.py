@@ -16,7 +16,7 @@ from class_management_service.domain.models import Page, RosterEntry, SchoolClas
 Body = dict[str, object]
 
 
-def json_reply(body: Body, status: int = 200) -> Response:
+def json_reply(body: Body | list[Body], status: int = 200) -> Response:
     """A finished response, serialised once with orjson: every route replies with one."""
     return Response(orjson.dumps(body), status=status, mimetype="application/json")
 

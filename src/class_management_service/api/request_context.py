@@ -90,12 +90,34 @@ def parse_uuid(value: str, name: str) -> UUID:
         ) from None
 
 
+MAX_EXTERNAL_ID_LENGTH = 255
+
+
+def parse_external_id(value: str, name: str) -> str:
+    """An id another service assigned (batch, essay): opaque, 1-255 characters, no NUL."""
+    if 0 < len(value) <= MAX_EXTERNAL_ID_LENGTH and "\x00" not in value:
+        return value
+    raise RequestValidationError(
+        f"{name} must be 1-{MAX_EXTERNAL_ID_LENGTH} characters without NUL",
+        [{"loc": ["path", name], "msg": "invalid id"}],
+    )
+
+
 # Endpoints that authenticate in their own way instead of by X-User-ID.
 _SELF_AUTHENTICATED_ENDPOINTS = frozenset({"classes.get_roster"})
-_TEACHER_BLUEPRINTS = frozenset({"classes", "students"})
+_TEACHER_BLUEPRINTS = frozenset({"classes", "students", "batches"})
+INTERNAL_BLUEPRINT = "internal"
 
 
-async def authenticate_teacher_routes() -> None:
-    """Runs before body validation so an anonymous request is a 401, whatever its body."""
-    if request.blueprint in _TEACHER_BLUEPRINTS and request.endpoint not in _SELF_AUTHENTICATED_ENDPOINTS:
+async def authenticate_request() -> None:
+    """Runs before body validation so an anonymous request is a 401, whatever its body.
+
+    Teacher routes need ``X-User-ID``; internal routes need the internal key and ``X-Service-ID``.
+    """
+    if request.blueprint == INTERNAL_BLUEPRINT:
+        if not is_internal_service():
+            raise AuthenticationError(
+                f"Internal routes require {INTERNAL_KEY_HEADER} and {SERVICE_ID_HEADER}"
+            )
+    elif request.blueprint in _TEACHER_BLUEPRINTS and request.endpoint not in _SELF_AUTHENTICATED_ENDPOINTS:
         current_actor()

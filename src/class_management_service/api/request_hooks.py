@@ -12,7 +12,7 @@ from quart import Quart, Response, g, request
 from class_management_service.api.error_handlers import error_response
 from class_management_service.api.request_context import (
     CORRELATION_HEADER,
-    authenticate_teacher_routes,
+    authenticate_request,
     correlation_id_from,
 )
 from class_management_service.protocols import ObservabilityProtocol
@@ -66,5 +66,5 @@ def install_request_hooks(app: Quart, observability: ObservabilityProtocol) -> N
         return response
 
     app.before_request(_begin_request)
-    app.before_request(authenticate_teacher_routes)  # before reading the body: anonymous is a 401
+    app.before_request(authenticate_request)  # before reading the body: anonymous is a 401
     app.after_request(finish_request)

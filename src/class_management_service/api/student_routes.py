@@ -8,6 +8,7 @@ from quart_dishka import inject
 from quart_schema import document_response
 
 from class_management_service.api import presenters
+from class_management_service.api.association_schemas import DeleteQuery
 from class_management_service.api.pagination import page_request
 from class_management_service.api.presenters import json_reply
 from class_management_service.api.request_context import current_actor, parse_uuid
@@ -84,9 +85,14 @@ async def update_student(
 
 
 @student_bp.delete("/<student_id>")
+@query_args(DeleteQuery)
 @document_response(MessageModel, 200)
 @document_response(ErrorModel, 404)
+@document_response(ErrorModel, 409)
 @inject
-async def delete_student(student_id: str, service: FromDishka[StudentService]) -> Response:
-    await service.delete_student(current_actor(), parse_uuid(student_id, "student_id"))
+async def delete_student(
+    query: DeleteQuery, student_id: str, service: FromDishka[StudentService]
+) -> Response:
+    """409 PENDING_VALIDATIONS while a pending essay lists the student, unless ``force=true``."""
+    await service.delete_student(current_actor(), parse_uuid(student_id, "student_id"), force=query.force)
     return json_reply({"message": "Student deleted successfully"})

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
-from class_management_service.domain import event_builders
+from class_management_service.domain import association_event_builders, event_builders
+from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
     Actor,
     ClassChanges,
+    DeletedClass,
     NewClass,
     Page,
     PageRequest,
@@ -47,7 +49,13 @@ class ClassService:
             owner=actor.user_id,
             at=self._clock.now(),
         )
-        created = await self._classes.create(new, lambda c: [event_builders.class_created(c, actor)])
+        created = await self._classes.create(
+            new,
+            lambda c: [
+                event_builders.class_created(c, actor),
+                association_event_builders.class_created_notification(c, actor),
+            ],
+        )
         self._metrics.class_created()
         return created
 
@@ -69,11 +77,16 @@ class ClassService:
             actor.user_id, class_id, changes, lambda c: [event_builders.class_updated(c, actor)]
         )
 
-    async def delete_class(self, actor: Actor, class_id: UUID) -> None:
+    async def delete_class(self, actor: Actor, class_id: UUID, *, force: bool = False) -> None:
+        """PendingValidationsError while essays of the class await a decision, unless ``force``:
+        then they are rejected, and the batches this completes announce it before the delete."""
         at = self._clock.now()
-        await self._classes.delete(
-            actor.user_id, class_id, lambda d: [event_builders.class_deleted(d, actor, at)]
-        )
+
+        def events(deleted: DeletedClass) -> list[OutboxEvent]:
+            completed = association_event_builders.completed_batches_events(deleted.completed_batches, at)
+            return [*completed, event_builders.class_deleted(deleted, actor, at)]
+
+        await self._classes.delete(actor.user_id, class_id, events, force=force)
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         """``owner=None`` means a trusted internal service is asking."""

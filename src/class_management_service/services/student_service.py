@@ -5,19 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
-from class_management_service.domain import event_builders
+from class_management_service.domain import association_event_builders, event_builders
+from class_management_service.domain.errors import ClassNotFoundError
+from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
     Actor,
+    DeletedStudent,
     NewStudent,
     Page,
     PageRequest,
+    SchoolClass,
     Student,
     StudentChanges,
     StudentFilter,
+    StudentUpdate,
     Unset,
 )
 from class_management_service.domain.rules import PersonName, unique_ids
 from class_management_service.protocols import (
+    ClassRepositoryProtocol,
     ClockProtocol,
     IdFactory,
     MetricsRecorderProtocol,
@@ -31,11 +37,13 @@ class StudentService:
     def __init__(
         self,
         students: StudentRepositoryProtocol,
+        classes: ClassRepositoryProtocol,
         clock: ClockProtocol,
         metrics: MetricsRecorderProtocol,
         new_id: IdFactory = uuid4,
     ) -> None:
         self._students = students
+        self._classes = classes
         self._clock = clock
         self._metrics = metrics
         self._new_id = new_id
@@ -53,7 +61,13 @@ class StudentService:
             owner=actor.user_id,
             at=self._clock.now(),
         )
-        created = await self._students.create(new, lambda s: [event_builders.student_created(s, actor)])
+        joined = await self._classes_named(actor, new.class_ids)
+
+        def events(student: Student) -> list[OutboxEvent]:
+            added = association_event_builders.student_added_notification(student, joined, actor)
+            return [event_builders.student_created(student, actor), *added]
+
+        created = await self._students.create(new, events)
         self._metrics.student_created()
         return created
 
@@ -81,13 +95,36 @@ class StudentService:
             remove_class_ids=unique_ids(remove_class_ids),
             at=self._clock.now(),
         )
-        update = await self._students.update(
-            actor.user_id, student_id, changes, lambda u: [event_builders.student_updated(u, actor)]
-        )
+        candidates = await self._classes_named(actor, changes.add_class_ids)
+
+        def events(update: StudentUpdate) -> list[OutboxEvent]:
+            joined = [c for c in candidates if c.id in update.added_class_ids]
+            added = association_event_builders.student_added_notification(update.student, joined, actor)
+            return [event_builders.student_updated(update, actor), *added]
+
+        update = await self._students.update(actor.user_id, student_id, changes, events)
         return update.student
 
-    async def delete_student(self, actor: Actor, student_id: UUID) -> None:
+    async def delete_student(self, actor: Actor, student_id: UUID, *, force: bool = False) -> None:
+        """PendingValidationsError while a pending essay lists the student, unless ``force``."""
         at = self._clock.now()
-        await self._students.delete(
-            actor.user_id, student_id, lambda d: [event_builders.student_deleted(d, actor, at)]
-        )
+
+        def events(deleted: DeletedStudent) -> list[OutboxEvent]:
+            completed = association_event_builders.completed_batches_events(deleted.completed_batches, at)
+            return [*completed, event_builders.student_deleted(deleted, actor, at)]
+
+        await self._students.delete(actor.user_id, student_id, events, force=force)
+
+    async def _classes_named(self, actor: Actor, class_ids: Sequence[UUID]) -> list[SchoolClass]:
+        """The teacher's classes among ``class_ids``, for the notifications a join sends.
+
+        Read before the write, one at a time (at most 100): the write itself decides, under its
+        lock, which ids are missing (a 404 naming all of them) and which joins really happened.
+        """
+        found: list[SchoolClass] = []
+        for class_id in class_ids:
+            try:
+                found.append(await self._classes.get(actor.user_id, class_id))
+            except ClassNotFoundError:
+                continue
+        return found

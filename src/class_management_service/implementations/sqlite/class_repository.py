@@ -23,6 +23,7 @@ from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import class_statements as sql
 from class_management_service.implementations.sqlite.engine import read_sessions, write_sessions
 from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
+from class_management_service.implementations.sqlite.pending_guard import settle_class_pending
 from class_management_service.implementations.sqlite.rows import to_roster_entry, to_school_class
 from class_management_service.protocols import ClassRepositoryProtocol, EventsFor
 
@@ -88,17 +89,18 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
     async def delete(
         self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
     ) -> DeletedClass:
-        del force  # TODO(issue 15): pending validations guard
         params = {"owner": owner, "class_id": class_id}
         async with translate_database_errors(), self._sessions.begin() as session:
             row = (await session.execute(sql.LOCK, params)).one_or_none()
             if row is None:
                 raise ClassNotFoundError([class_id])
+            completed = await settle_class_pending(session, class_id, owner, force=force)
             # Read after the lock: no membership can be added to the class while it is held.
             members = (await session.execute(sql.DELETE_MEMBERS, params)).all()
             removed = in_read_order({member.student_id: utc(member.created_at) for member in members})
             await session.execute(sql.DELETE, params)
-            deleted = DeletedClass(to_school_class(row, student_count=len(removed)), tuple(removed))
+            school_class = to_school_class(row, student_count=len(removed))
+            deleted = DeletedClass(school_class, tuple(removed), completed)
             await add_outbox_events(session, events(deleted))
         return deleted
 

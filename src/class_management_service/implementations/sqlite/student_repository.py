@@ -29,6 +29,7 @@ from class_management_service.implementations.sqlite import memberships as membe
 from class_management_service.implementations.sqlite import student_statements as sql
 from class_management_service.implementations.sqlite.engine import read_sessions, write_sessions
 from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
+from class_management_service.implementations.sqlite.pending_guard import settle_student_pending
 from class_management_service.implementations.sqlite.rows import to_student
 from class_management_service.implementations.sqlite.student_listing import like_literal, student_listing
 from class_management_service.models_db import STUDENT_EMAIL_INDEX
@@ -127,16 +128,16 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
     async def delete(
         self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
     ) -> DeletedStudent:
-        del force  # TODO(issue 15): pending validations guard
         params = {"owner": owner, "student_id": student_id}
         async with translate_database_errors(), self._sessions.begin() as session:
             row = (await session.execute(sql.LOCK, params)).one_or_none()
             if row is None:
                 raise StudentNotFoundError(student_id)
+            completed = await settle_student_pending(session, student_id, owner, force=force)
             # Read after the lock: no membership can be added to the student while it is held.
             joined = await members.memberships(session, student_id)
             await session.execute(sql.DELETE, params)
-            deleted = DeletedStudent(to_student(row, in_read_order(joined)))
+            deleted = DeletedStudent(to_student(row, in_read_order(joined)), completed)
             await add_outbox_events(session, events(deleted))
         return deleted
 

@@ -39,6 +39,7 @@ def _fk(column: str, table: str, target: str, source: str, ondelete: str) -> sa.
 
 def upgrade() -> None:
     op.drop_table(ESSAYS)
+    _set_outbox_key_length(255)  # batch events are keyed by another service's batch id (<= 255)
     _create_batches()
     _create_essays()
     _create_suggestions()
@@ -145,7 +146,14 @@ def _create_suggestions() -> None:
     op.create_index(f"ix_{table}_student_id", table, ["student_id"])
 
 
+def _set_outbox_key_length(length: int) -> None:
+    # SQLite ignores VARCHAR lengths, and altering a column there means copying the table.
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column("event_outbox", "aggregate_id", type_=sa.String(length), existing_nullable=False)
+
+
 def downgrade() -> None:
+    _set_outbox_key_length(64)
     for table in (
         "dead_letter_events",
         "inbox_events",
