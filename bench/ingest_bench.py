@@ -6,6 +6,7 @@ taking batches from one shared list built before the clock starts, until the lis
 the time is over. The ceiling then writes the same rows for a second list of the same size with
 one prepared statement per batch (``ingest_data.CEILING_INSERT``) on raw asyncpg connections:
 what PostgreSQL and the driver can do with no domain rules, reads or event building in the way.
+Each run starts on emptied tables.
 
 After the 30-essay ingest, the first of those batches are confirmed at a fixed rate
 (``ingest_confirm``). ``python -m bench.ingest_bench`` runs it alone (services up; production
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import random
 import time
 import uuid
@@ -134,6 +136,20 @@ async def _ceiling_run(
         return await _drive(iter(batches[1:]), concurrency, duration_s, insert)
 
 
+async def _reset(dsn: str) -> None:
+    """Both runs start from the same state: no batches, essays, inbox or outbox rows, and no dirty
+    pages of the previous run left to write back inside this one."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(
+            "TRUNCATE association_batches, essay_student_associations, essay_match_suggestions, "
+            "inbox_events, event_outbox"
+        )
+    finally:
+        await connection.close()
+    await asyncio.to_thread(os.sync)
+
+
 async def measure_ingest(
     database_url: str, essays: int, concurrency: int, duration_s: float, sizes: Sequence[int] = BATCH_SIZES
 ) -> dict[str, Any]:
@@ -150,7 +166,9 @@ async def measure_ingest(
         # frozen, so the cyclic collector does not walk them on every collection, as the service
         # freezes its start-up objects.
         gc.freeze()
+        await _reset(dsn)
         repository = await _repository_run(database_url, batches, concurrency, duration_s, owner)
+        await _reset(dsn)
         ceiling = await _ceiling_run(dsn, ceiling_batches, owner, concurrency, duration_s)
         del batches, ceiling_batches
         gc.unfreeze()
