@@ -22,17 +22,18 @@ from class_management_service.domain.associations import (
 from class_management_service.domain.errors import BatchNotFoundError, EssayNotFoundError
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.matching import (
-    apply_decisions,
-    is_complete,
     needs_placeholder,
     timeout_decisions,
     with_changes,
 )
 from class_management_service.implementations.postgres import association_statements as sql
 from class_management_service.implementations.postgres import decision_statements as writes
+from class_management_service.implementations.postgres.association_decide import (
+    decide_locked,
+    decide_unlocked,
+)
 from class_management_service.implementations.postgres.association_decisions import (
     load_review,
-    locked_review,
     members_of,
     placeholder_for,
     write_decisions,
@@ -108,26 +109,17 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
 
     async def decide(self, request: DecisionRequest, events: EventsFor[DecisionOutcome]) -> DecisionOutcome:
         at = utc(request.at)
-
-        async def decide(connection: asyncpg.Connection) -> tuple[DecisionOutcome, Sequence[OutboxEvent]]:
-            review, members = await locked_review(connection, request.batch_id, request.owner)
-            changed = named(apply_decisions(review, request.decisions, members, request.owner, at), members)
-            after = with_changes(review, changed)
-            done = None
-            if review.batch.completed_at is None and is_complete(after):
-                after = completed(after, at, timeout_triggered=False)
-                done = CompletedBatch(after, timeout_triggered=False)
-            outcome = DecisionOutcome(after, tuple(essay.essay_id for essay in changed), done)
-            outbox = events(outcome)
-            await write_decisions(connection, request.batch_id, changed, at if done else None, outbox)
-            return outcome, outbox
-
         async with pg_connection(self._engine) as connection:
-            # A chosen student deleted after the read fails the write: once more, and the student
-            # is no longer in the class.
-            outcome, outbox = await in_transaction(
-                connection, decide, retry_on=(asyncpg.ForeignKeyViolationError,)
-            )
+            decided = await decide_unlocked(connection, request, at, events)
+            if decided is None:
+                # A chosen student deleted after the read fails the write: once more, and the
+                # student is no longer in the class.
+                decided = await in_transaction(
+                    connection,
+                    lambda locked: decide_locked(locked, request, at, events),
+                    retry_on=(asyncpg.ForeignKeyViolationError,),
+                )
+        outcome, outbox = decided
         self._wake_relay(outbox)
         return outcome
 

@@ -29,8 +29,9 @@ ESSAY_JOINS = """
     ) sg ON true"""
 
 # The batches $1 with their essays in position order; a batch without essays is one row of NULLs.
+# ``version`` is the batch row's ``xmin``, which every decision changes (WRITE_IF_UNCHANGED).
 REVIEWS = f"""
-SELECT {BATCH_COLUMNS}, {ESSAY_COLUMNS}
+SELECT {BATCH_COLUMNS}, b.xmin AS version, {ESSAY_COLUMNS}
 FROM association_batches b
 JOIN classes c ON c.id = b.class_id
 LEFT JOIN essay_student_associations e ON e.batch_id = b.batch_id
