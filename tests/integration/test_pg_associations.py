@@ -315,7 +315,7 @@ async def test_a_forced_student_delete_chosen_as_deadlock_victim_runs_again(clea
         await transaction.start()
         await holder.execute("SELECT FROM association_batches WHERE batch_id = $1 FOR UPDATE", batch_id)
         deleting = asyncio.create_task(students.delete(room.owner, a, no_events, force=True))
-        await asyncio.sleep(0.3)  # the delete holds the student and waits for the batch
+        await _until_a_lock_is_awaited(holder)  # the delete holds the student, waits for the batch
         await holder.execute(
             "UPDATE essay_student_associations SET validation_status = 'confirmed', student_id = $1, "
             "validation_method = 'human', validated_by = $2, validated_at = $3 WHERE essay_id = 'e1'",
@@ -330,3 +330,11 @@ async def test_a_forced_student_delete_chosen_as_deadlock_victim_runs_again(clea
 
     [done] = deleted.completed_batches
     assert [(e.essay_id, e.status) for e in done.review.essays] == [("e1", "confirmed"), ("e2", "rejected")]
+
+
+async def _until_a_lock_is_awaited(connection: asyncpg.Connection) -> None:
+    for _ in range(500):
+        if await connection.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted"):
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail("nothing waited for a lock within 5 s")

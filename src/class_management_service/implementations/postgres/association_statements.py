@@ -20,9 +20,10 @@ ESSAY_COLUMNS = """
 ESSAY_JOINS = """
     LEFT JOIN students st ON st.id = e.student_id
     LEFT JOIN LATERAL (
+        -- text, not varchar: the driver decodes text[] without asking the server for the type
         SELECT array_agg(m.student_id ORDER BY m.rank) AS ids,
-               array_agg(m.student_name ORDER BY m.rank) AS names,
-               array_agg(m.student_email ORDER BY m.rank) AS emails,
+               array_agg(m.student_name::text ORDER BY m.rank) AS names,
+               array_agg(m.student_email::text ORDER BY m.rank) AS emails,
                array_agg(m.confidence_score ORDER BY m.rank) AS scores,
                array_agg(m.match_reasons::text ORDER BY m.rank) AS reasons
         FROM essay_match_suggestions m WHERE m.essay_id = e.essay_id

@@ -86,17 +86,18 @@ WITH created AS (
 )
 SELECT (SELECT id FROM chosen) AS student_id, EXISTS (SELECT FROM created) AS is_created"""
 
-# Batches with pending essays of the class $1, for its delete guard.
+# Batches with pending essays of the class $1, for its delete guard (text[]: a type the driver
+# knows without asking the server, as it must for varchar[]).
 PENDING_BATCHES_OF_CLASS = """
 SELECT ARRAY(
-    SELECT DISTINCT e.batch_id FROM essay_student_associations e
+    SELECT DISTINCT e.batch_id::text FROM essay_student_associations e
     WHERE e.class_id = $1 AND e.validation_status = 'pending_validation'
-    ORDER BY e.batch_id)"""
+    ORDER BY 1)"""
 
 # Batches with pending essays that list the student $1 as a candidate, for its delete guard.
 PENDING_BATCHES_OF_CANDIDATE = """
 SELECT ARRAY(
-    SELECT DISTINCT e.batch_id
+    SELECT DISTINCT e.batch_id::text
     FROM essay_match_suggestions m JOIN essay_student_associations e ON e.essay_id = m.essay_id
     WHERE m.student_id = $1 AND e.validation_status = 'pending_validation'
-    ORDER BY e.batch_id)"""
+    ORDER BY 1)"""
