@@ -10,7 +10,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer
 from bench.environment import asyncpg_dsn
 
-from class_management_service.domain.events import ALL_TOPICS
+from class_management_service.domain.events import ENTITY_TOPICS
 from faults.verdict import Event
 
 
@@ -39,16 +39,17 @@ async def pending_outbox_rows(database_url: str, up_to_id: int) -> int | None:
 
 
 async def consume_all(bootstrap: str, correlation_ids: set[str]) -> list[Event]:
-    """Read every partition of every topic from its first offset to its end; keep this run's events."""
+    """Read every partition of the entity topics from its first offset to its end; keep this run's
+    events. Teacher notifications share a write's correlation id but are not the write's event."""
     consumer = AIOKafkaConsumer(
-        *ALL_TOPICS, bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        *ENTITY_TOPICS, bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
     )
     await consumer.start()  # no group: every partition of the subscribed topics is assigned
     try:
         deadline = asyncio.get_running_loop().time() + 30
         while not consumer.assignment():
             if asyncio.get_running_loop().time() > deadline:
-                raise RuntimeError(f"no partition of {ALL_TOPICS} was assigned within 30 s")
+                raise RuntimeError(f"no partition of {ENTITY_TOPICS} was assigned within 30 s")
             await asyncio.sleep(0.1)
         partitions = sorted(consumer.assignment())
         await consumer.seek_to_beginning(*partitions)

@@ -22,16 +22,16 @@ STUDENT_DELETED_TOPIC = "huleedu.class.student.deleted.v1"
 ASSOCIATIONS_CONFIRMED_TOPIC = "huleedu.class.student.associations.confirmed.v1"
 TEACHER_NOTIFICATION_TOPIC = "huleedu.notification.teacher.requested.v1"
 
-ALL_TOPICS = (
+# The six topics of class and student changes: one event per entity write.
+ENTITY_TOPICS = (
     CLASS_CREATED_TOPIC,
     CLASS_UPDATED_TOPIC,
     CLASS_DELETED_TOPIC,
     STUDENT_CREATED_TOPIC,
     STUDENT_UPDATED_TOPIC,
     STUDENT_DELETED_TOPIC,
-    ASSOCIATIONS_CONFIRMED_TOPIC,
-    TEACHER_NOTIFICATION_TOPIC,
 )
+ALL_TOPICS = (*ENTITY_TOPICS, ASSOCIATIONS_CONFIRMED_TOPIC, TEACHER_NOTIFICATION_TOPIC)
 
 # The websocket service's message names for the teacher's browser, one per topic. Topics not
 # listed get no direct Redis message: the platform's WebSocket service forwards the teacher
