@@ -27,9 +27,9 @@ from class_management_service.implementations.observability.health_probes import
 )
 from class_management_service.implementations.postgres.association_repository import (
     AsyncpgAssociationRepository,
+    AsyncpgDeadLetterStore,
 )
 from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
-from class_management_service.implementations.postgres.dead_letters import AsyncpgDeadLetterStore
 from class_management_service.implementations.postgres.leadership import (
     PostgresAdvisoryLeadership,
     asyncpg_dsn,

@@ -48,6 +48,11 @@ from class_management_service.implementations.postgres.association_rows import (
     to_reviews,
 )
 from class_management_service.implementations.postgres.connection import pg_connection
+
+# Its sibling, re-exported: the module name the other backends' users import it from.
+from class_management_service.implementations.postgres.dead_letters import (
+    AsyncpgDeadLetterStore as AsyncpgDeadLetterStore,  # noqa: PLC0414
+)
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.transactions import in_transaction
 from class_management_service.implementations.sql_common import utc
