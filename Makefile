@@ -17,7 +17,7 @@ help: ## List the commands
 	PYTHON=$(PYTHON) scripts/bootstrap-uv.sh
 
 install: $(if $(findstring .tools,$(UV)),.tools/bin/uv) ## Create .venv with the locked dependencies
-	@$(UV) sync --frozen || { echo "PyICU builds against the system ICU; on Debian: apt-get install libicu-dev pkg-config g++" >&2; exit 1; }
+	$(UV) sync --frozen
 
 run: install ## Serve on :5002 (embedded SQLite unless CLASS_MANAGEMENT_SERVICE_DATABASE_URL is set)
 	$(UV) run --frozen python -m class_management_service migrate

@@ -1,4 +1,4 @@
-"""The roster's name order, identical on every backend: ICU's root collation, then id."""
+"""The roster's name order, identical on every backend: the Unicode Collation Algorithm, then id."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ NFD_ELAN = unicodedata.normalize("NFD", "Élan")
 # separate names (Aaron, Åberg, Adams; berg, Berg; Öst among the Os), and decide only between names
 # otherwise equal: lower case first, then an accent. ß reads as ss; a hyphen sorts before letters;
 # an empty first name before any other. "Élan" composed and decomposed are collation-equal, and the
-# text itself (code-point order, as PostgreSQL breaks such ties by bytes) puts the decomposed first.
+# text itself (code-point order) puts the decomposed first.
 EXPECTED = [
     ("Aaron", "Ann"),
     ("Åberg", "Ann"),

@@ -171,7 +171,7 @@ class RosterStudentModel(BaseModel):
 
 
 class RosterModel(BaseModel):
-    """A class's students by last name, first name, then id, in Unicode collation (ICU's root order):
+    """A class's students by last name, first name, then id, in Unicode collation (the UCA's default order):
     case and accents do not separate names, as in Aaron, Åberg, Adams, berg, Berg, Öst, Zulu."""
 
     students: list[RosterStudentModel]

@@ -24,6 +24,7 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+from class_management_service.domain.name_order import name_order
 from class_management_service.implementations.memory.pending_guard import settle_pending
 from class_management_service.implementations.memory.store import (
     InMemoryStore,
@@ -31,7 +32,6 @@ from class_management_service.implementations.memory.store import (
     matches_search,
     paginate,
 )
-from class_management_service.implementations.name_collation import name_order
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
     EventsFor,

@@ -97,13 +97,5 @@ ROSTER = (
     .outerjoin(class_students, class_students.c.class_id == classes.c.id)
     .outerjoin(students, students.c.id == class_students.c.student_id)
     .where(classes.c.id == bindparam("class_id"))
-    # ICU's root collation via the connection's collation_key() (engine.py); the raw text after
-    # each key breaks ties as PostgreSQL does (implementations/name_collation.py).
-    .order_by(
-        func.collation_key(students.c.last_name),
-        students.c.last_name,
-        func.collation_key(students.c.first_name),
-        students.c.first_name,
-        students.c.id,
-    )
+    # No ORDER BY: the repository puts the students in name order (domain/name_order.py).
 )

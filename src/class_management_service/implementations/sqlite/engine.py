@@ -10,7 +10,6 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from class_management_service.config import Settings
-from class_management_service.implementations.name_collation import collation_key
 
 
 def create_sqlite_engine(settings: Settings) -> AsyncEngine:
@@ -52,9 +51,6 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     # SQLite's own lower() folds ASCII only; Swedish names and emails need Unicode folding for
     # search and for the case-insensitive email index. Deterministic, so indexes may use it.
     dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
-    # Name order: a function returning ICU sort keys rather than a collation, because the async
-    # driver forwards create_function only; BLOBs compare bytewise, which is how sort keys compare.
-    dbapi_connection.create_function("collation_key", 1, _collation_key, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -63,10 +59,6 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 def _unicode_lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
-
-
-def _collation_key(value: str | None) -> bytes | None:
-    return collation_key(value) if isinstance(value, str) else value
 
 
 def _begin_sqlite(connection: Connection) -> None:
