@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from quart.routing import QuartMap
+from quart.wrappers.base import BaseRequestWebsocket
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import MapAdapter
 
@@ -40,8 +41,10 @@ class SlashAgnosticMap(QuartMap):
         self.strict_slashes = False
         self.merge_slashes = False
 
-    def bind(self, *args: Any, **kwargs: Any) -> MapAdapter:
-        bound = super().bind(*args, **kwargs)
+    def bind_to_request(
+        self, request: BaseRequestWebsocket, subdomain: str | None, server_name: str | None
+    ) -> MapAdapter:
+        bound = super().bind_to_request(request, subdomain, server_name)
         return SlashAgnosticMapAdapter(
             self,
             bound.server_name,
