@@ -26,7 +26,7 @@ async def test_every_documented_operation_answers_alike_with_or_without_a_traili
         for method in METHODS:  # the undocumented ones too: their 405 must not depend on the slash
             answers = []
             for form in _both_forms(path):
-                body = {} if method in ("post", "put") else None
+                body: dict[str, object] | None = {} if method in ("post", "put") else None
                 response = await api.client.open(form, method=method.upper(), json=body, headers=headers)
                 assert response.status_code != 308, form
                 assert "html" not in response.content_type, (method, form)
