@@ -64,7 +64,8 @@ class ClassRepositoryProtocol(Protocol):
 
     async def update(
         self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
-    ) -> SchoolClass: ...
+    ) -> SchoolClass:
+        """An update that changes nothing (``domain.updates``) writes nothing and asks no events."""
 
     async def delete(
         self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
@@ -88,7 +89,10 @@ class StudentRepositoryProtocol(Protocol):
 
     async def update(
         self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
-    ) -> StudentUpdate: ...
+    ) -> StudentUpdate:
+        """Names merge as ``domain.updates.merged_names`` decides; every class added or removed that
+        the student is not in must be the owner's (ClassNotFoundError naming them, nothing written);
+        an update that changes nothing writes nothing and asks no events."""
 
     async def delete(
         self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False

@@ -21,7 +21,7 @@ from class_management_service.domain.models import (
     StudentUpdate,
     Unset,
 )
-from class_management_service.domain.rules import PersonName, unique_ids
+from class_management_service.domain.rules import NameChange, PersonName, unique_ids
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
     ClockProtocol,
@@ -81,7 +81,7 @@ class StudentService:
         self,
         actor: Actor,
         student_id: UUID,
-        name: PersonName | None,
+        name: NameChange | None,
         email: str | Unset | None,
         add_class_ids: Sequence[UUID],
         remove_class_ids: Sequence[UUID],
@@ -89,7 +89,7 @@ class StudentService:
         changes = StudentChanges(
             first_name=name.first_name if name else None,
             last_name=name.last_name if name else None,
-            legal_full_name=name.legal_or_default if name else None,
+            legal_full_name=name.legal_full_name if name else None,
             email=email,
             add_class_ids=unique_ids(add_class_ids),
             remove_class_ids=unique_ids(remove_class_ids),

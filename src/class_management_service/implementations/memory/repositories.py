@@ -7,9 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import UUID
 
-from class_management_service.domain.memberships import enrolment, in_read_order, membership_change
+from class_management_service.domain.memberships import enrolment, in_read_order
 from class_management_service.domain.models import (
-    UNSET,
     ClassChanges,
     DeletedClass,
     DeletedStudent,
@@ -25,6 +24,7 @@ from class_management_service.domain.models import (
     StudentUpdate,
 )
 from class_management_service.domain.name_order import name_order
+from class_management_service.domain.updates import is_class_changed, named_class_ids, student_edit
 from class_management_service.implementations.memory.pending_guard import settle_pending
 from class_management_service.implementations.memory.store import (
     InMemoryStore,
@@ -70,6 +70,8 @@ class InMemoryClassRepository(ClassRepositoryProtocol):
     ) -> SchoolClass:
         async with self._store.lock:
             row = self._store.owned_class(owner, class_id)
+            if not is_class_changed(row, changes):
+                return self._store.full_class(row)
             course = row.course if changes.course_code is None else self._store.course(changes.course_code)
             name = row.name if changes.name is None else changes.name
             updated = replace(row, name=name, course=course, updated_at=changes.at)
@@ -147,19 +149,21 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
         events: EventsFor[StudentUpdate],
     ) -> StudentUpdate:
         async with self._store.lock:
-            row = _changed(self._store.owned_student(owner, student_id), changes)
-            self._store.check_email_free(owner, row.email, student_id)
+            row = self._store.owned_student(owner, student_id)
             before = self._store.memberships
             joined = {class_id: at for (class_id, member), at in before.items() if member == student_id}
-            change = membership_change(joined, changes.add_class_ids, changes.remove_class_ids, changes.at)
-            self._store.check_classes_owned(owner, change.added)
+            self._store.check_classes_owned(owner, named_class_ids(joined, changes))
+            edit = student_edit(self._store.full_student(row), joined, changes)
+            if not edit.is_changed:
+                return edit.outcome
+            self._store.check_email_free(owner, edit.student.email, student_id)
+            change = edit.membership
             gone = {(class_id, student_id) for class_id in change.removed}
             links = {key: at for key, at in before.items() if key not in gone}
             links |= _links(student_id, change.joined)
-            update = StudentUpdate(self._store.full_student(row, links), change.added, change.removed)
-            self._store.commit(events(update), links)
-            self._store.students[student_id] = row
-            return update
+            self._store.commit(events(edit.outcome), links)
+            self._store.students[student_id] = replace(edit.student, class_ids=())
+            return edit.outcome
 
     async def delete(
         self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
@@ -182,16 +186,6 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
 def _now() -> datetime:
     """When a forced delete decides pending essays: the delete's own time is not passed in."""
     return datetime.now(UTC)
-
-
-def _changed(row: Student, changes: StudentChanges) -> Student:
-    first = row.first_name if changes.first_name is None else changes.first_name
-    last = row.last_name if changes.last_name is None else changes.last_name
-    legal = row.legal_full_name if changes.legal_full_name is None else changes.legal_full_name
-    email = row.email if changes.email is UNSET else changes.email
-    return replace(
-        row, first_name=first, last_name=last, legal_full_name=legal, email=email, updated_at=changes.at
-    )
 
 
 def _links(student_id: UUID, joined: Mapping[UUID, datetime]) -> Memberships:

@@ -21,6 +21,7 @@ from class_management_service.domain.models import (
     SchoolClass,
 )
 from class_management_service.domain.name_order import in_name_order
+from class_management_service.domain.updates import is_class_changed
 from class_management_service.implementations.postgres import class_statements as sql
 from class_management_service.implementations.postgres.connection import pg_connection
 from class_management_service.implementations.postgres.courses import CourseCatalog
@@ -82,9 +83,12 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
     ) -> SchoolClass:
         arguments = (class_id, owner, changes.name, changes.course_code, utc(changes.at))
         async with pg_connection(self._engine) as connection, connection.transaction():
-            row = await connection.fetchrow(sql.UPDATE, *arguments)
-            if row is None:
+            current = await connection.fetchrow(sql.LOCK, class_id, owner)
+            if current is None:
                 raise ClassNotFoundError([class_id])
+            if not is_class_changed(to_school_class(current), changes):
+                return to_school_class(current)
+            row = await connection.fetchrow(sql.UPDATE, *arguments)
             if changes.course_code is not None and row["course_code"] != changes.course_code:
                 raise CourseNotFoundError(changes.course_code)
             updated = to_school_class(row)

@@ -19,6 +19,7 @@ from class_management_service.domain.models import (
     SchoolClass,
 )
 from class_management_service.domain.name_order import in_name_order
+from class_management_service.domain.updates import is_class_changed
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import class_statements as sql
@@ -76,11 +77,14 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
             "course_code": changes.course_code,
             "at": utc(changes.at),
         }
-        # The UPDATE row lock serialises writers of this class, so outbox ids follow commit order.
+        # The write transaction (BEGIN IMMEDIATE) serialises writers, so outbox ids follow commit order.
         async with translate_database_errors(), self._sessions.begin() as session:
-            row = (await session.execute(sql.UPDATE, params)).one_or_none()
-            if row is None:
+            current = (await session.execute(sql.GET, params)).one_or_none()
+            if current is None:
                 raise ClassNotFoundError([class_id])
+            if not is_class_changed(to_school_class(current), changes):
+                return to_school_class(current)
+            row = (await session.execute(sql.UPDATE, params)).one()
             if changes.course_code is not None and row.course_code != changes.course_code:
                 raise CourseNotFoundError(changes.course_code)
             school_class = to_school_class(row)
