@@ -86,7 +86,7 @@ class ClassService:
             completed = association_event_builders.completed_batches_events(deleted.completed_batches, at)
             return [*completed, event_builders.class_deleted(deleted, actor, at)]
 
-        await self._classes.delete(actor.user_id, class_id, events, force=force)
+        await self._classes.delete(actor.user_id, class_id, events, at=at, force=force)
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         """``owner=None`` means a trusted internal service is asking."""

@@ -113,7 +113,7 @@ class StudentService:
             completed = association_event_builders.completed_batches_events(deleted.completed_batches, at)
             return [*completed, event_builders.student_deleted(deleted, actor, at)]
 
-        await self._students.delete(actor.user_id, student_id, events, force=force)
+        await self._students.delete(actor.user_id, student_id, events, at=at, force=force)
 
     async def _classes_named(self, actor: Actor, class_ids: Sequence[UUID]) -> list[SchoolClass]:
         """The teacher's classes among ``class_ids``, for the notifications a join sends.
