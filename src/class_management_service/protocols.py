@@ -150,7 +150,10 @@ class AssociationRepositoryProtocol(Protocol):
     async def decide_expired(
         self, now: datetime, policy: TimeoutPolicy, events: EventsFor[CompletedBatch]
     ) -> Sequence[CompletedBatch]:
-        """Decide up to ``policy.batch_limit`` open batches whose deadline passed, one transaction each."""
+        """Decide up to ``policy.batch_limit`` open batches whose deadline passed, one transaction each.
+
+        Essays without a confident candidate go to the class's placeholder student, created once
+        and enrolled in the class, again if the teacher took it out: its essays stay on the roster."""
 
 
 class DeadLetterStoreProtocol(Protocol):
