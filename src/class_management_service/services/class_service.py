@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
-from class_management_service.domain import association_event_builders, event_builders
+from class_management_service.domain import association_event_builders, class_notifications, event_builders
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
     Actor,
@@ -53,7 +53,7 @@ class ClassService:
             new,
             lambda c: [
                 event_builders.class_created(c, actor),
-                association_event_builders.class_created_notification(c, actor),
+                class_notifications.class_created_notification(c, actor),
             ],
         )
         self._metrics.class_created()

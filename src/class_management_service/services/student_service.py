@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
-from class_management_service.domain import association_event_builders, event_builders
+from class_management_service.domain import association_event_builders, class_notifications, event_builders
 from class_management_service.domain.errors import ClassNotFoundError
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
@@ -64,7 +64,7 @@ class StudentService:
         joined = await self._classes_named(actor, new.class_ids)
 
         def events(student: Student) -> list[OutboxEvent]:
-            added = association_event_builders.student_added_notification(student, joined, actor)
+            added = class_notifications.student_added_notification(student, joined, actor)
             return [event_builders.student_created(student, actor), *added]
 
         created = await self._students.create(new, events)
@@ -99,7 +99,7 @@ class StudentService:
 
         def events(update: StudentUpdate) -> list[OutboxEvent]:
             joined = [c for c in candidates if c.id in update.added_class_ids]
-            added = association_event_builders.student_added_notification(update.student, joined, actor)
+            added = class_notifications.student_added_notification(update.student, joined, actor)
             return [event_builders.student_updated(update, actor), *added]
 
         update = await self._students.update(actor.user_id, student_id, changes, events)
