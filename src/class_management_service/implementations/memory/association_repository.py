@@ -35,10 +35,7 @@ from class_management_service.domain.matching import (
 )
 from class_management_service.domain.models import SchoolClass, Student
 from class_management_service.implementations.memory.store import InMemoryStore
-from class_management_service.protocols import (
-    AssociationRepositoryProtocol,
-    EventsFor,
-)
+from class_management_service.protocols import AssociationRepositoryProtocol, EventsFor
 
 
 class InMemoryAssociationRepository(AssociationRepositoryProtocol):

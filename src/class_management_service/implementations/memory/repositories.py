@@ -31,11 +31,7 @@ from class_management_service.implementations.memory.store import (
     matches_search,
     paginate,
 )
-from class_management_service.protocols import (
-    ClassRepositoryProtocol,
-    EventsFor,
-    StudentRepositoryProtocol,
-)
+from class_management_service.protocols import ClassRepositoryProtocol, EventsFor, StudentRepositoryProtocol
 
 
 class InMemoryClassRepository(ClassRepositoryProtocol):
