@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
@@ -509,7 +510,7 @@ async def test_delete_returns_the_student_with_the_memberships_it_had(repos: Rep
     school_class = await add_class(repos, owner)
     created = await add_student(repos, owner, email="ada@example.com", class_ids=[school_class.id])
 
-    deleted = await repos.students.delete(owner, created.id, no_events)
+    deleted = await repos.students.delete(owner, created.id, no_events, at=datetime.now(UTC))
 
     assert deleted.student == created
     with pytest.raises(StudentNotFoundError):
@@ -524,7 +525,7 @@ async def test_delete_raises_student_not_found_and_keeps_another_teachers_studen
     created = await add_student(repos, owner)
 
     with pytest.raises(StudentNotFoundError):
-        await repos.students.delete(unique_user(), created.id, explode)
+        await repos.students.delete(unique_user(), created.id, explode, at=datetime.now(UTC))
 
     assert await repos.students.get(owner, created.id) == created
     assert await repos.outbox() == []
@@ -536,7 +537,7 @@ async def test_delete_writes_nothing_when_the_event_builder_fails(repos: Repos) 
     created = await add_student(repos, owner, class_ids=[school_class.id])
 
     with pytest.raises(RuntimeError):
-        await repos.students.delete(owner, created.id, explode)
+        await repos.students.delete(owner, created.id, explode, at=datetime.now(UTC))
 
     assert await repos.students.get(owner, created.id) == created
     assert await repos.outbox() == []
@@ -550,7 +551,10 @@ async def test_delete_records_one_student_deleted_event_naming_the_removed_membe
     deleted_at = moment()
 
     await repos.students.delete(
-        owner, created.id, lambda d: [event_builders.student_deleted(d, actor, deleted_at)]
+        owner,
+        created.id,
+        lambda d: [event_builders.student_deleted(d, actor, deleted_at)],
+        at=datetime.now(UTC),
     )
 
     [(topic, aggregate_id, user_id, envelope)] = await repos.outbox()
@@ -597,7 +601,7 @@ async def test_enrolling_while_the_class_is_deleted_leaves_no_dangling_membershi
     new = new_student(owner, class_ids=[school_class.id])
 
     deleted, created = await asyncio.gather(
-        repos.classes.delete(owner, school_class.id, no_events),
+        repos.classes.delete(owner, school_class.id, no_events, at=datetime.now(UTC)),
         repos.students.create(new, no_events),
         return_exceptions=True,
     )

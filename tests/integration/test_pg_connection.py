@@ -98,10 +98,15 @@ async def test_each_call_makes_its_documented_round_trips_and_returning_the_conn
         (
             6,
             lambda: students.delete(
-                owner, made["student"].id, lambda d: [eb.student_deleted(d, actor, _now())]
+                owner, made["student"].id, lambda d: [eb.student_deleted(d, actor, _now())], at=_now()
             ),
         ),
-        (6, lambda: classes.delete(owner, made["class"].id, lambda d: [eb.class_deleted(d, actor, _now())])),
+        (
+            6,
+            lambda: classes.delete(
+                owner, made["class"].id, lambda d: [eb.class_deleted(d, actor, _now())], at=_now()
+            ),
+        ),
     ]
     await create_class()  # the catalog of courses is loaded once, on first use
     logged: list[str] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from class_management_service.domain.memberships import enrolment, in_read_order
@@ -32,11 +32,7 @@ from class_management_service.implementations.memory.store import (
     matches_search,
     paginate,
 )
-from class_management_service.protocols import (
-    ClassRepositoryProtocol,
-    EventsFor,
-    StudentRepositoryProtocol,
-)
+from class_management_service.protocols import ClassRepositoryProtocol, EventsFor, StudentRepositoryProtocol
 
 
 class InMemoryClassRepository(ClassRepositoryProtocol):
@@ -80,11 +76,17 @@ class InMemoryClassRepository(ClassRepositoryProtocol):
             return self._store.full_class(updated)
 
     async def delete(
-        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+        self,
+        owner: str,
+        class_id: UUID,
+        events: EventsFor[DeletedClass],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedClass:
         async with self._store.lock:
             row = self._store.owned_class(owner, class_id)
-            settled, completed = settle_pending(self._store, owner, _now(), force=force, class_id=class_id)
+            settled, completed = settle_pending(self._store, owner, at, force=force, class_id=class_id)
             links = {key: at for key, at in self._store.memberships.items() if key[0] != class_id}
             gone = {sid: at for (cid, sid), at in self._store.memberships.items() if cid == class_id}
             deleted = DeletedClass(self._store.full_class(row), tuple(in_read_order(gone)), completed)
@@ -166,13 +168,17 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
             return edit.outcome
 
     async def delete(
-        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+        self,
+        owner: str,
+        student_id: UUID,
+        events: EventsFor[DeletedStudent],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedStudent:
         async with self._store.lock:
             student = self._store.full_student(self._store.owned_student(owner, student_id))
-            settled, completed = settle_pending(
-                self._store, owner, _now(), force=force, student_id=student_id
-            )
+            settled, completed = settle_pending(self._store, owner, at, force=force, student_id=student_id)
             deleted = DeletedStudent(student, completed)
             links = {key: at for key, at in self._store.memberships.items() if key[1] != student_id}
             self._store.commit(events(deleted), links)
@@ -181,11 +187,6 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
             del self._store.students[student_id]
             self._store.forget_student(student_id)
             return deleted
-
-
-def _now() -> datetime:
-    """When a forced delete decides pending essays: the delete's own time is not passed in."""
-    return datetime.now(UTC)
 
 
 def _links(student_id: UUID, joined: Mapping[UUID, datetime]) -> Memberships:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -97,14 +97,20 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
         return updated
 
     async def delete(
-        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+        self,
+        owner: str,
+        class_id: UUID,
+        events: EventsFor[DeletedClass],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedClass:
 
         async def delete(connection: asyncpg.Connection) -> DeletedClass:
             row = await connection.fetchrow(sql.LOCK, class_id, owner)
             if row is None:
                 raise ClassNotFoundError([class_id])
-            settled = await settle_class(connection, class_id, owner, datetime.now(UTC), force=force)
+            settled = await settle_class(connection, class_id, owner, at, force=force)
             removed = tuple(await connection.fetchval(sql.DELETE, class_id))
             school_class = to_school_class(row, student_count=len(removed))
             deleted = DeletedClass(school_class, removed, completed_batches=settled)

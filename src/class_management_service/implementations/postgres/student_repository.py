@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -140,14 +140,20 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         return edit.outcome
 
     async def delete(
-        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+        self,
+        owner: str,
+        student_id: UUID,
+        events: EventsFor[DeletedStudent],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedStudent:
 
         async def delete(connection: asyncpg.Connection) -> DeletedStudent:
             row = await connection.fetchrow(sql.LOCK, student_id, owner)
             if row is None:
                 raise StudentNotFoundError(student_id)
-            settled = await settle_student(connection, student_id, owner, datetime.now(UTC), force=force)
+            settled = await settle_student(connection, student_id, owner, at, force=force)
             class_ids = await connection.fetchval(sql.DELETE, student_id)
             deleted = DeletedStudent(to_student(row, class_ids), completed_batches=settled)
             await insert_outbox(connection, events(deleted))

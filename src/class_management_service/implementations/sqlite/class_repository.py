@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -92,14 +93,20 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
         return school_class
 
     async def delete(
-        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+        self,
+        owner: str,
+        class_id: UUID,
+        events: EventsFor[DeletedClass],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedClass:
         params = {"owner": owner, "class_id": class_id}
         async with translate_database_errors(), self._sessions.begin() as session:
             row = (await session.execute(sql.LOCK, params)).one_or_none()
             if row is None:
                 raise ClassNotFoundError([class_id])
-            completed = await settle_class_pending(session, class_id, owner, force=force)
+            completed = await settle_class_pending(session, class_id, owner, at, force=force)
             # Read after the lock: no membership can be added to the class while it is held.
             members = (await session.execute(sql.DELETE_MEMBERS, params)).all()
             removed = in_read_order({member.student_id: utc(member.created_at) for member in members})

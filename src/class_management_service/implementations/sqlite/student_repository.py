@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -119,14 +120,20 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         return edit.outcome
 
     async def delete(
-        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+        self,
+        owner: str,
+        student_id: UUID,
+        events: EventsFor[DeletedStudent],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedStudent:
         params = {"owner": owner, "student_id": student_id}
         async with translate_database_errors(), self._sessions.begin() as session:
             row = (await session.execute(sql.LOCK, params)).one_or_none()
             if row is None:
                 raise StudentNotFoundError(student_id)
-            completed = await settle_student_pending(session, student_id, owner, force=force)
+            completed = await settle_student_pending(session, student_id, owner, at, force=force)
             # Read after the lock: no membership can be added to the student while it is held.
             joined = await members.memberships(session, student_id)
             await session.execute(sql.DELETE, params)
