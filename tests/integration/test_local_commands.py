@@ -20,7 +20,7 @@ DB_VAR = "CLASS_MANAGEMENT_SERVICE_DATABASE_URL"
 def _run_script(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("CLASS_MANAGEMENT_SERVICE_")}
     env.setdefault("UV", shutil.which("uv") or "uv")
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - the repository's own scripts, no shell
         [str(RUN_SCRIPT), *args], env={**env, **extra_env}, capture_output=True, text=True, check=False
     )
 
@@ -69,7 +69,7 @@ def test_services_reset_with_the_services_down_removes_their_data(tmp_path: Path
         data.mkdir(parents=True)
         (data / "left-over").write_text("tens of thousands of test events")
 
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - the repository's own scripts, no shell
         [str(tmp_path / "scripts" / "services.sh"), "reset"], capture_output=True, text=True, check=False
     )
 

@@ -25,20 +25,20 @@ def test_the_runtime_environment_serves_and_holds_no_test_or_lint_tool(tmp_path:
     venv = tmp_path / "venv"
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     env["UV_PROJECT_ENVIRONMENT"] = str(venv)
-    subprocess.run(
+    subprocess.run(  # noqa: S603 - uv and the venv it made, fixed arguments
         [uv, "sync", "--frozen", "--no-dev", "--quiet"], cwd=REPO_ROOT, env=env, check=True, timeout=300
     )
     python = str(venv / "bin" / "python")
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'runtime.db'}"
 
-    migrate = subprocess.run(
+    migrate = subprocess.run(  # noqa: S603 - uv and the venv it made, fixed arguments
         [python, "-m", "class_management_service", "migrate"],
         env={**env, "CLASS_MANAGEMENT_SERVICE_DATABASE_URL": database_url},
         capture_output=True,
         text=True,
         check=False,
     )
-    check = subprocess.run(
+    check = subprocess.run(  # noqa: S603 - uv and the venv it made, fixed arguments
         [python, "-c", RUNTIME_CHECK, database_url, *DEV_ONLY_MODULES],
         env=env,
         capture_output=True,
