@@ -36,7 +36,7 @@ def _envelope(event_id: str, name: str) -> bytes:
 async def test_tail_reads_the_port_from_services_env_and_prints_each_event_once(
     services_env: dict[str, str],
 ) -> None:
-    topic = f"huleedu.test.tail.{uuid.uuid4().hex[:8]}"
+    topic = f"cms-test.tail.{uuid.uuid4().hex[:8]}"
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
     producer = AIOKafkaProducer(bootstrap_servers=services_env[BOOTSTRAP_VAR], acks="all")
     await producer.start()
