@@ -16,7 +16,7 @@ help: ## List the commands
 .tools/bin/uv:
 	PYTHON=$(PYTHON) scripts/bootstrap-uv.sh
 
-install: $(if $(findstring .tools,$(UV)),.tools/bin/uv) ## Create .venv with the locked dependencies
+install: $(if $(findstring .tools,$(UV)),.tools/bin/uv) ## Create .venv with the locked dependencies, test and lint tools (dev group) included
 	$(UV) sync --frozen
 
 install-runtime: $(if $(findstring .tools,$(UV)),.tools/bin/uv) ## Install only what serving needs (no test or lint tools)
