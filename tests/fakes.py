@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.models import (
     ClassChanges,
     DeletedStudent,
@@ -83,9 +84,15 @@ class RecordingClasses(InMemoryClassRepository):
         self.created: list[NewClass] = []
         self.changes: list[ClassChanges] = []
 
-    async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass:
+    async def create(
+        self,
+        new: NewClass,
+        events: EventsFor[SchoolClass],
+        *,
+        key: IdempotentWrite[SchoolClass] | None = None,
+    ) -> SchoolClass:
         self.created.append(new)
-        return await super().create(new, events)
+        return await super().create(new, events, key=key)
 
     async def update(
         self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
@@ -103,9 +110,11 @@ class RecordingStudents(InMemoryStudentRepository):
         self.changes: list[StudentChanges] = []
         self.deleted: list[DeletedStudent] = []
 
-    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
+    async def create(
+        self, new: NewStudent, events: EventsFor[Student], *, key: IdempotentWrite[Student] | None = None
+    ) -> Student:
         self.created.append(new)
-        return await super().create(new, events)
+        return await super().create(new, events, key=key)
 
     async def update(
         self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]

@@ -21,6 +21,7 @@ from class_management_service.domain.associations import (
     TimeoutPolicy,
 )
 from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.idempotency import IdempotencyClaim, IdempotentWrite, StoredKey
 from class_management_service.domain.models import (
     ClassChanges,
     DeletedClass,
@@ -55,7 +56,14 @@ class EventsFor(Protocol[T_contra]):
 class ClassRepositoryProtocol(Protocol):
     """Stores classes; every method is scoped to the owning teacher."""
 
-    async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass: ...
+    async def create(
+        self,
+        new: NewClass,
+        events: EventsFor[SchoolClass],
+        *,
+        key: IdempotentWrite[SchoolClass] | None = None,
+    ) -> SchoolClass:
+        """``key``, when given, is completed with the response in the create's transaction."""
 
     async def get(self, owner: str, class_id: UUID) -> SchoolClass: ...
 
@@ -79,7 +87,10 @@ class ClassRepositoryProtocol(Protocol):
 class StudentRepositoryProtocol(Protocol):
     """Stores students and their class memberships; every method is scoped to the owner."""
 
-    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student: ...
+    async def create(
+        self, new: NewStudent, events: EventsFor[Student], *, key: IdempotentWrite[Student] | None = None
+    ) -> Student:
+        """``key``, when given, is completed with the response in the create's transaction."""
 
     async def get(self, owner: str, student_id: UUID) -> Student: ...
 
@@ -125,18 +136,39 @@ class AssociationRepositoryProtocol(Protocol):
     async def essay(self, essay_id: str) -> EssayAssociation:
         """Internal: one essay's association, with the decided student's names; EssayNotFoundError."""
 
-    async def decide(self, request: DecisionRequest, events: EventsFor[DecisionOutcome]) -> DecisionOutcome:
+    async def decide(
+        self,
+        request: DecisionRequest,
+        events: EventsFor[DecisionOutcome],
+        *,
+        key: IdempotentWrite[DecisionOutcome] | None = None,
+    ) -> DecisionOutcome:
         """Apply a teacher's decisions under the batch's row lock (see ``domain.matching``).
 
         Repeating a decision changes nothing; changing a decided essay is AssociationConflictError;
         an essay outside the batch is EssayNotFoundError; a student outside the class is
-        StudentNotInClassError. Nothing is written when any decision is refused.
+        StudentNotInClassError. Nothing is written when any decision is refused. ``key``, when
+        given, is completed with the response in the same transaction.
         """
 
     async def decide_expired(
         self, now: datetime, policy: TimeoutPolicy, events: EventsFor[CompletedBatch]
     ) -> Sequence[CompletedBatch]:
         """Decide up to ``policy.batch_limit`` open batches whose deadline passed, one transaction each."""
+
+
+class IdempotencyStoreProtocol(Protocol):
+    """Claims a teacher's ``Idempotency-Key``; the write that follows completes it in its own transaction."""
+
+    async def claim(self, claim: IdempotencyClaim) -> StoredKey | None:
+        """None when this request now holds the key (new, expired, or an abandoned claim past its
+        lease); otherwise the key as stored, for ``domain.idempotency.replay`` to judge."""
+
+    async def release(self, claim: IdempotencyClaim) -> None:
+        """Forget this request's claim after its write failed, so a retry runs afresh."""
+
+    async def purge(self, older_than: datetime) -> int:
+        """Delete keys created before ``older_than``; returns how many."""
 
 
 class DeadLetterStoreProtocol(Protocol):

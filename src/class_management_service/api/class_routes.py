@@ -11,6 +11,7 @@ from quart_schema import document_response
 from class_management_service.api import presenters
 from class_management_service.api.association_schemas import DeleteQuery
 from class_management_service.api.errors import AuthenticationError
+from class_management_service.api.idempotency import idempotent, idempotent_write
 from class_management_service.api.pagination import page_request
 from class_management_service.api.presenters import json_reply
 from class_management_service.api.request_context import (
@@ -37,11 +38,13 @@ class_bp = Blueprint("classes", __name__, url_prefix="/v1/classes")
 
 @class_bp.post("/")
 @json_body(CreateClassRequest)
+@idempotent
 @document_response(ClassModel, 201)
 @document_response(ErrorModel, 400)
 @inject
 async def create_class(data: CreateClassRequest, service: FromDishka[ClassService]) -> Response:
-    created = await service.create_class(current_actor(), data.name, data.course_codes)
+    key = idempotent_write(presenters.class_body, 201)
+    created = await service.create_class(current_actor(), data.name, data.course_codes, key=key)
     return json_reply(presenters.class_body(created), 201)
 
 

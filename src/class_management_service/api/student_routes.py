@@ -9,6 +9,7 @@ from quart_schema import document_response
 
 from class_management_service.api import presenters
 from class_management_service.api.association_schemas import DeleteQuery
+from class_management_service.api.idempotency import idempotent, idempotent_write
 from class_management_service.api.pagination import page_request
 from class_management_service.api.presenters import json_reply
 from class_management_service.api.request_context import current_actor, parse_uuid
@@ -36,12 +37,14 @@ def _person_name(model: PersonNameModel) -> PersonName:
 
 @student_bp.post("")
 @json_body(CreateStudentRequest)
+@idempotent
 @document_response(StudentModel, 201)
 @document_response(ErrorModel, 409)
 @inject
 async def create_student(data: CreateStudentRequest, service: FromDishka[StudentService]) -> Response:
+    key = idempotent_write(presenters.student_body, 201)
     created = await service.create_student(
-        current_actor(), _person_name(data.person_name), data.email, data.class_ids or ()
+        current_actor(), _person_name(data.person_name), data.email, data.class_ids or (), key=key
     )
     return json_reply(presenters.student_body(created), 201)
 

@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 
 from class_management_service.domain import association_event_builders, event_builders
 from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.models import (
     Actor,
     ClassChanges,
@@ -41,7 +42,14 @@ class ClassService:
         self._metrics = metrics
         self._new_id = new_id
 
-    async def create_class(self, actor: Actor, name: str, course_codes: Sequence[str]) -> SchoolClass:
+    async def create_class(
+        self,
+        actor: Actor,
+        name: str,
+        course_codes: Sequence[str],
+        *,
+        key: IdempotentWrite[SchoolClass] | None = None,
+    ) -> SchoolClass:
         new = NewClass(
             id=self._new_id(),
             name=name,
@@ -55,6 +63,7 @@ class ClassService:
                 event_builders.class_created(c, actor),
                 association_event_builders.class_created_notification(c, actor),
             ],
+            key=key,
         )
         self._metrics.class_created()
         return created

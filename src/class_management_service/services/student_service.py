@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 from class_management_service.domain import association_event_builders, event_builders
 from class_management_service.domain.errors import ClassNotFoundError
 from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.models import (
     Actor,
     DeletedStudent,
@@ -49,7 +50,13 @@ class StudentService:
         self._new_id = new_id
 
     async def create_student(
-        self, actor: Actor, name: PersonName, email: str | None, class_ids: Sequence[UUID]
+        self,
+        actor: Actor,
+        name: PersonName,
+        email: str | None,
+        class_ids: Sequence[UUID],
+        *,
+        key: IdempotentWrite[Student] | None = None,
     ) -> Student:
         new = NewStudent(
             id=self._new_id(),
@@ -67,7 +74,7 @@ class StudentService:
             added = association_event_builders.student_added_notification(student, joined, actor)
             return [event_builders.student_created(student, actor), *added]
 
-        created = await self._students.create(new, events)
+        created = await self._students.create(new, events, key=key)
         self._metrics.student_created()
         return created
 

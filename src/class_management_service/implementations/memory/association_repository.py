@@ -23,6 +23,7 @@ from class_management_service.domain.associations import (
     TimeoutPolicy,
 )
 from class_management_service.domain.errors import EssayNotFoundError
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.matching import (
     apply_decisions,
     is_complete,
@@ -34,6 +35,7 @@ from class_management_service.domain.matching import (
     with_changes,
 )
 from class_management_service.domain.models import SchoolClass, Student
+from class_management_service.implementations.memory.idempotency_store import complete_key
 from class_management_service.implementations.memory.store import InMemoryStore
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
@@ -103,7 +105,13 @@ class InMemoryAssociationRepository(AssociationRepositoryProtocol):
             raise EssayNotFoundError([essay_id])
         return self._store.named(found)
 
-    async def decide(self, request: DecisionRequest, events: EventsFor[DecisionOutcome]) -> DecisionOutcome:
+    async def decide(
+        self,
+        request: DecisionRequest,
+        events: EventsFor[DecisionOutcome],
+        *,
+        key: IdempotentWrite[DecisionOutcome] | None = None,
+    ) -> DecisionOutcome:
         store = self._store
         async with store.lock:
             review = store.batch_review(request.owner, request.batch_id)
@@ -120,6 +128,7 @@ class InMemoryAssociationRepository(AssociationRepositoryProtocol):
             if completed is not None:
                 completed = replace(completed, review=named)
             outcome = DecisionOutcome(named, tuple(e.essay_id for e in changed), completed)
+            complete_key(store, key, outcome)
             store.commit(events(outcome))
             store.save_review(after)
             return outcome

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import UUID
 
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.memberships import enrolment, in_read_order, membership_change
 from class_management_service.domain.models import (
     UNSET,
@@ -24,6 +25,7 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+from class_management_service.implementations.memory.idempotency_store import complete_key
 from class_management_service.implementations.memory.pending_guard import settle_pending
 from class_management_service.implementations.memory.store import (
     InMemoryStore,
@@ -44,10 +46,17 @@ class InMemoryClassRepository(ClassRepositoryProtocol):
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
 
-    async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass:
+    async def create(
+        self,
+        new: NewClass,
+        events: EventsFor[SchoolClass],
+        *,
+        key: IdempotentWrite[SchoolClass] | None = None,
+    ) -> SchoolClass:
         async with self._store.lock:
             course = self._store.course(new.course_code)
             created = SchoolClass(new.id, new.name, course, 0, new.owner, new.at, new.at)
+            complete_key(self._store, key, created)
             self._store.commit(events(created))
             self._store.classes[created.id] = created
             return created
@@ -105,7 +114,9 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
 
-    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
+    async def create(
+        self, new: NewStudent, events: EventsFor[Student], *, key: IdempotentWrite[Student] | None = None
+    ) -> Student:
         async with self._store.lock:
             class_ids = new.class_ids
             self._store.check_classes_owned(new.owner, class_ids)
@@ -123,6 +134,7 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
             )
             created = replace(row, class_ids=class_ids)
             links = self._store.memberships | _links(new.id, enrolment(class_ids, new.at))
+            complete_key(self._store, key, created)
             self._store.commit(events(created), links)
             self._store.students[new.id] = row
             return created

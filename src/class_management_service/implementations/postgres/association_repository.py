@@ -22,6 +22,7 @@ from class_management_service.domain.associations import (
 )
 from class_management_service.domain.errors import BatchNotFoundError, EssayNotFoundError
 from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.matching import (
     apply_decisions,
     is_complete,
@@ -48,6 +49,7 @@ from class_management_service.implementations.postgres.association_rows import (
     to_reviews,
 )
 from class_management_service.implementations.postgres.connection import pg_connection
+from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.sql_common import utc
 from class_management_service.protocols import (
@@ -111,7 +113,13 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
             raise EssayNotFoundError([essay_id])
         return to_essay(rows[0])
 
-    async def decide(self, request: DecisionRequest, events: EventsFor[DecisionOutcome]) -> DecisionOutcome:
+    async def decide(
+        self,
+        request: DecisionRequest,
+        events: EventsFor[DecisionOutcome],
+        *,
+        key: IdempotentWrite[DecisionOutcome] | None = None,
+    ) -> DecisionOutcome:
         at = utc(request.at)
         async with pg_connection(self._engine) as connection, connection.transaction():
             review, members = await locked_review(connection, request.batch_id, request.owner)
@@ -124,6 +132,7 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
             outcome = DecisionOutcome(after, tuple(essay.essay_id for essay in changed), done)
             outbox = events(outcome)
             await write_decisions(connection, request.batch_id, changed, at if done else None, outbox)
+            await complete_key(connection, key, outcome)
         self._wake_relay(outbox)
         return outcome
 

@@ -10,6 +10,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.domain.errors import ClassNotFoundError, CourseNotFoundError
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.models import (
     ClassChanges,
     Course,
@@ -21,8 +22,9 @@ from class_management_service.domain.models import (
     SchoolClass,
 )
 from class_management_service.implementations.postgres import class_statements as sql
-from class_management_service.implementations.postgres.connection import pg_connection
+from class_management_service.implementations.postgres.connection import pg_connection, transaction_if
 from class_management_service.implementations.postgres.courses import CourseCatalog
+from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.outbox_writer import insert_outbox, outbox_arguments
 from class_management_service.implementations.postgres.pending_guard import settle_class
@@ -40,16 +42,23 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
         self._doorbell = doorbell
         self._courses = CourseCatalog()
 
-    async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass:
-        async with pg_connection(self._engine) as connection:
+    async def create(
+        self,
+        new: NewClass,
+        events: EventsFor[SchoolClass],
+        *,
+        key: IdempotentWrite[SchoolClass] | None = None,
+    ) -> SchoolClass:
+        async with pg_connection(self._engine) as connection, transaction_if(connection, key is not None):
             course = await self._courses.find(connection, new.course_code)
             created = await _insert(connection, new, course, events) if course else None
             if course and not created:
                 # The cached course no longer matches the table: read the table, then retry once.
                 course = await self._courses.find(connection, new.course_code, is_stale=True)
                 created = await _insert(connection, new, course, events) if course else None
-        if created is None:
-            raise CourseNotFoundError(new.course_code)
+            if created is None:
+                raise CourseNotFoundError(new.course_code)
+            await complete_key(connection, key, created)
         self._wake_relay()
         return created
 

@@ -15,6 +15,7 @@ from class_management_service.domain.errors import (
     DuplicateStudentEmailError,
     StudentNotFoundError,
 )
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.memberships import membership_change, membership_times
 from class_management_service.domain.models import (
     UNSET,
@@ -28,7 +29,8 @@ from class_management_service.domain.models import (
     StudentUpdate,
 )
 from class_management_service.implementations.postgres import student_statements as sql
-from class_management_service.implementations.postgres.connection import pg_connection
+from class_management_service.implementations.postgres.connection import pg_connection, transaction_if
+from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.outbox_writer import insert_outbox, outbox_arguments
 from class_management_service.implementations.postgres.pending_guard import settle_student
@@ -63,7 +65,9 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         self._engine = engine
         self._doorbell = doorbell
 
-    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
+    async def create(
+        self, new: NewStudent, events: EventsFor[Student], *, key: IdempotentWrite[Student] | None = None
+    ) -> Student:
         at, class_ids = utc(new.at), new.class_ids
         student = Student(
             new.id,
@@ -78,7 +82,7 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         )
         row = (new.id, new.first_name, new.last_name, new.legal_full_name, new.email, new.owner, at)
         outbox = outbox_arguments(events(student))
-        async with pg_connection(self._engine) as connection:
+        async with pg_connection(self._engine) as connection, transaction_if(connection, key is not None):
             if class_ids:
                 enrolment = (class_ids, membership_times(at, len(class_ids)))
                 missing_class_ids, is_email_taken = await connection.fetchrow(
@@ -86,10 +90,11 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
                 )
             else:  # the statement that never reads the classes table: planned once, not per call
                 missing_class_ids, is_email_taken = (), await connection.fetchval(sql.CREATE, *row, *outbox)
-        if missing_class_ids:
-            raise ClassNotFoundError(missing_class_ids)
-        if is_email_taken:
-            raise DuplicateStudentEmailError()
+            if missing_class_ids:
+                raise ClassNotFoundError(missing_class_ids)
+            if is_email_taken:
+                raise DuplicateStudentEmailError()
+            await complete_key(connection, key, student)
         self._wake_relay()
         return student
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.domain.errors import ClassNotFoundError, CourseNotFoundError
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.memberships import in_read_order
 from class_management_service.domain.models import (
     ClassChanges,
@@ -22,6 +23,7 @@ from class_management_service.implementations.database import translate_database
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import class_statements as sql
 from class_management_service.implementations.sqlite.engine import read_sessions, write_sessions
+from class_management_service.implementations.sqlite.idempotency_store import complete_key
 from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
 from class_management_service.implementations.sqlite.pending_guard import settle_class_pending
 from class_management_service.implementations.sqlite.rows import to_roster_entry, to_school_class
@@ -35,7 +37,13 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
         self._sessions = write_sessions(engine)
         self._reads = read_sessions(engine)
 
-    async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass:
+    async def create(
+        self,
+        new: NewClass,
+        events: EventsFor[SchoolClass],
+        *,
+        key: IdempotentWrite[SchoolClass] | None = None,
+    ) -> SchoolClass:
         params = {
             "class_id": new.id,
             "new_name": new.name,
@@ -49,6 +57,7 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
                 raise CourseNotFoundError(new.course_code)
             school_class = to_school_class(row, student_count=0)
             await add_outbox_events(session, events(school_class))
+            await complete_key(session, key, school_class)
         return school_class
 
     async def get(self, owner: str, class_id: UUID) -> SchoolClass:

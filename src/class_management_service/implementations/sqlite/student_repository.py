@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from class_management_service.domain.errors import DuplicateStudentEmailError, StudentNotFoundError
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.memberships import enrolment, in_read_order, membership_change
 from class_management_service.domain.models import (
     UNSET,
@@ -28,6 +29,7 @@ from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import memberships as members
 from class_management_service.implementations.sqlite import student_statements as sql
 from class_management_service.implementations.sqlite.engine import read_sessions, write_sessions
+from class_management_service.implementations.sqlite.idempotency_store import complete_key
 from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
 from class_management_service.implementations.sqlite.pending_guard import settle_student_pending
 from class_management_service.implementations.sqlite.rows import to_student
@@ -54,7 +56,9 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         self._sessions = write_sessions(engine)
         self._reads = read_sessions(engine)
 
-    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
+    async def create(
+        self, new: NewStudent, events: EventsFor[Student], *, key: IdempotentWrite[Student] | None = None
+    ) -> Student:
         at = utc(new.at)
         class_ids = new.class_ids
         params = {
@@ -74,6 +78,7 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
             await members.add_memberships(session, new.id, enrolment(class_ids, at))
             student = to_student(row, class_ids)
             await add_outbox_events(session, events(student))
+            await complete_key(session, key, student)
         return student
 
     async def get(self, owner: str, student_id: UUID) -> Student:
