@@ -23,6 +23,7 @@ from class_management_service.domain.models import (
     StudentChanges,
     StudentUpdate,
 )
+from class_management_service.domain.preconditions import IfMatch
 from class_management_service.implementations.memory.repositories import (
     InMemoryClassRepository,
     InMemoryStudentRepository,
@@ -95,10 +96,16 @@ class RecordingClasses(InMemoryClassRepository):
         return await super().create(new, events, key=key)
 
     async def update(
-        self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
+        self,
+        owner: str,
+        class_id: UUID,
+        changes: ClassChanges,
+        events: EventsFor[SchoolClass],
+        *,
+        if_match: IfMatch | None = None,
     ) -> SchoolClass:
         self.changes.append(changes)
-        return await super().update(owner, class_id, changes, events)
+        return await super().update(owner, class_id, changes, events, if_match=if_match)
 
 
 class RecordingStudents(InMemoryStudentRepository):
@@ -117,10 +124,16 @@ class RecordingStudents(InMemoryStudentRepository):
         return await super().create(new, events, key=key)
 
     async def update(
-        self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
+        self,
+        owner: str,
+        student_id: UUID,
+        changes: StudentChanges,
+        events: EventsFor[StudentUpdate],
+        *,
+        if_match: IfMatch | None = None,
     ) -> StudentUpdate:
         self.changes.append(changes)
-        return await super().update(owner, student_id, changes, events)
+        return await super().update(owner, student_id, changes, events, if_match=if_match)
 
 
 def record(row_id: int, key: str = "k", attempts: int = 0) -> OutboxRecord:

@@ -43,6 +43,7 @@ from class_management_service.domain.outbox_records import BrokerState as Broker
 from class_management_service.domain.outbox_records import OutboxRecord as OutboxRecord  # noqa: PLC0414
 from class_management_service.domain.outbox_records import PublishFailure as PublishFailure  # noqa: PLC0414
 from class_management_service.domain.outbox_records import RowFailure as RowFailure  # noqa: PLC0414
+from class_management_service.domain.preconditions import IfMatch
 
 T_contra = TypeVar("T_contra", contravariant=True)
 
@@ -70,15 +71,30 @@ class ClassRepositoryProtocol(Protocol):
     async def list(self, owner: str, page: PageRequest) -> Page[SchoolClass]: ...
 
     async def update(
-        self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
-    ) -> SchoolClass: ...
+        self,
+        owner: str,
+        class_id: UUID,
+        changes: ClassChanges,
+        events: EventsFor[SchoolClass],
+        *,
+        if_match: IfMatch | None = None,
+    ) -> SchoolClass:
+        """PreconditionFailedError when ``if_match`` does not hold the current version (checked
+        under the write's lock); a missing class is ClassNotFoundError either way."""
 
     async def delete(
-        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+        self,
+        owner: str,
+        class_id: UUID,
+        events: EventsFor[DeletedClass],
+        *,
+        force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedClass:
-        """Raises PendingValidationsError while essays of the class await a decision, unless
-        ``force``: then those essays are rejected (method ``human``, by ``owner``) and each batch
-        this completes is in ``DeletedClass.completed_batches``, in the same transaction."""
+        """``if_match`` as for ``update``. Raises PendingValidationsError while essays of the class
+        await a decision, unless ``force``: then those essays are rejected (method ``human``, by
+        ``owner``) and each batch this completes is in ``DeletedClass.completed_batches``, in the
+        same transaction."""
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         """Students of a class by last, first name; ``owner=None`` is a trusted internal caller."""
@@ -97,14 +113,27 @@ class StudentRepositoryProtocol(Protocol):
     async def list(self, owner: str, page: PageRequest, where: StudentFilter) -> Page[Student]: ...
 
     async def update(
-        self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
-    ) -> StudentUpdate: ...
+        self,
+        owner: str,
+        student_id: UUID,
+        changes: StudentChanges,
+        events: EventsFor[StudentUpdate],
+        *,
+        if_match: IfMatch | None = None,
+    ) -> StudentUpdate:
+        """``if_match`` as for classes: PreconditionFailedError when the version is not current."""
 
     async def delete(
-        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+        self,
+        owner: str,
+        student_id: UUID,
+        events: EventsFor[DeletedStudent],
+        *,
+        force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedStudent:
-        """Raises PendingValidationsError while a pending essay lists the student as a candidate,
-        unless ``force``: then those essays are rejected, as for a class."""
+        """``if_match`` as for ``update``. Raises PendingValidationsError while a pending essay
+        lists the student as a candidate, unless ``force``: then those essays are rejected, as for a class."""
 
 
 class AssociationRepositoryProtocol(Protocol):

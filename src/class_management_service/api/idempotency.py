@@ -28,6 +28,8 @@ from class_management_service.services.idempotency_service import IdempotencySer
 
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+IDEMPOTENT_ATTRIBUTE = "_cms_idempotent"
+"""Set on handlers ``idempotent`` wraps, so the OpenAPI document lists the key and its statuses."""
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -57,6 +59,7 @@ def idempotent(handler: Callable[P, Awaitable[Response]]) -> Callable[P, Awaitab
             await keys.release(claim)  # completed keys stay: release only deletes a claim in flight
             raise
 
+    setattr(keyed, IDEMPOTENT_ATTRIBUTE, True)
     return keyed
 
 

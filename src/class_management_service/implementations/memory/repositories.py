@@ -25,6 +25,7 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+from class_management_service.domain.preconditions import IfMatch
 from class_management_service.implementations.memory.idempotency_store import complete_key
 from class_management_service.implementations.memory.pending_guard import settle_pending
 from class_management_service.implementations.memory.store import (
@@ -75,9 +76,13 @@ class InMemoryClassRepository(ClassRepositoryProtocol):
         class_id: UUID,
         changes: ClassChanges,
         events: EventsFor[SchoolClass],
+        *,
+        if_match: IfMatch | None = None,
     ) -> SchoolClass:
         async with self._store.lock:
             row = self._store.owned_class(owner, class_id)
+            if if_match is not None:
+                if_match.require(class_id, row.updated_at)
             course = row.course if changes.course_code is None else self._store.course(changes.course_code)
             name = row.name if changes.name is None else changes.name
             updated = replace(row, name=name, course=course, updated_at=changes.at)
@@ -86,10 +91,18 @@ class InMemoryClassRepository(ClassRepositoryProtocol):
             return self._store.full_class(updated)
 
     async def delete(
-        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+        self,
+        owner: str,
+        class_id: UUID,
+        events: EventsFor[DeletedClass],
+        *,
+        force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedClass:
         async with self._store.lock:
             row = self._store.owned_class(owner, class_id)
+            if if_match is not None:
+                if_match.require(class_id, row.updated_at)
             settled, completed = settle_pending(self._store, owner, _now(), force=force, class_id=class_id)
             links = {key: at for key, at in self._store.memberships.items() if key[0] != class_id}
             gone = {sid: at for (cid, sid), at in self._store.memberships.items() if cid == class_id}
@@ -156,9 +169,14 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
         student_id: UUID,
         changes: StudentChanges,
         events: EventsFor[StudentUpdate],
+        *,
+        if_match: IfMatch | None = None,
     ) -> StudentUpdate:
         async with self._store.lock:
-            row = _changed(self._store.owned_student(owner, student_id), changes)
+            current = self._store.owned_student(owner, student_id)
+            if if_match is not None:
+                if_match.require(student_id, current.updated_at)
+            row = _changed(current, changes)
             self._store.check_email_free(owner, row.email, student_id)
             before = self._store.memberships
             joined = {class_id: at for (class_id, member), at in before.items() if member == student_id}
@@ -173,10 +191,18 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
             return update
 
     async def delete(
-        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+        self,
+        owner: str,
+        student_id: UUID,
+        events: EventsFor[DeletedStudent],
+        *,
+        force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedStudent:
         async with self._store.lock:
             student = self._store.full_student(self._store.owned_student(owner, student_id))
+            if if_match is not None:
+                if_match.require(student_id, student.updated_at)
             settled, completed = settle_pending(
                 self._store, owner, _now(), force=force, student_id=student_id
             )

@@ -21,8 +21,13 @@ from class_management_service.domain.models import (
     RosterEntry,
     SchoolClass,
 )
+from class_management_service.domain.preconditions import IfMatch
 from class_management_service.implementations.postgres import class_statements as sql
-from class_management_service.implementations.postgres.connection import pg_connection, transaction_if
+from class_management_service.implementations.postgres.connection import (
+    pg_connection,
+    require_version,
+    transaction_if,
+)
 from class_management_service.implementations.postgres.courses import CourseCatalog
 from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
@@ -85,10 +90,17 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
         return Page(items=[to_school_class(row) for row in rows], total=total, request=page)
 
     async def update(
-        self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
+        self,
+        owner: str,
+        class_id: UUID,
+        changes: ClassChanges,
+        events: EventsFor[SchoolClass],
+        *,
+        if_match: IfMatch | None = None,
     ) -> SchoolClass:
         arguments = (class_id, owner, changes.name, changes.course_code, utc(changes.at))
         async with pg_connection(self._engine) as connection, connection.transaction():
+            await require_version(connection, sql.LOCKED_VERSION, class_id, owner, if_match)
             row = await connection.fetchrow(sql.UPDATE, *arguments)
             if row is None:
                 raise ClassNotFoundError([class_id])
@@ -100,12 +112,20 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
         return updated
 
     async def delete(
-        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+        self,
+        owner: str,
+        class_id: UUID,
+        events: EventsFor[DeletedClass],
+        *,
+        force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedClass:
         async with pg_connection(self._engine) as connection, connection.transaction():
             row = await connection.fetchrow(sql.LOCK, class_id, owner)
             if row is None:
                 raise ClassNotFoundError([class_id])
+            if if_match is not None:
+                if_match.require(class_id, utc(row["updated_at"]))
             settled = await settle_class(connection, class_id, owner, datetime.now(UTC), force=force)
             removed = tuple(await connection.fetchval(sql.DELETE, class_id))
             school_class = to_school_class(row, student_count=len(removed))

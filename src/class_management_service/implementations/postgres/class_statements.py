@@ -49,6 +49,9 @@ WITH c AS (
 )
 SELECT {CLASS_COLUMNS} FROM c JOIN courses co ON co.id = c.course_id"""
 
+# The version (updated_at) of the class $1 of teacher $2, locked for a conditional write.
+LOCKED_VERSION = "SELECT updated_at FROM classes WHERE id = $1 AND created_by_user_id = $2 FOR UPDATE"
+
 # Locks the class $1 of teacher $2 for deletion; no membership can be added while it is held.
 LOCK = f"{GET} FOR UPDATE OF c"
 

@@ -28,8 +28,13 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+from class_management_service.domain.preconditions import IfMatch
 from class_management_service.implementations.postgres import student_statements as sql
-from class_management_service.implementations.postgres.connection import pg_connection, transaction_if
+from class_management_service.implementations.postgres.connection import (
+    pg_connection,
+    require_version,
+    transaction_if,
+)
 from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.outbox_writer import insert_outbox, outbox_arguments
@@ -120,10 +125,17 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         return Page(items=[to_student(row) for row in rows], total=total, request=page)
 
     async def update(
-        self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
+        self,
+        owner: str,
+        student_id: UUID,
+        changes: StudentChanges,
+        events: EventsFor[StudentUpdate],
+        *,
+        if_match: IfMatch | None = None,
     ) -> StudentUpdate:
         at, adding = utc(changes.at), changes.add_class_ids
         async with pg_connection(self._engine) as connection, _unique_email(), connection.transaction():
+            await require_version(connection, sql.LOCKED_VERSION, student_id, owner, if_match)
             row = await _update_row(connection, owner, student_id, changes, at)
             joined, joined_at, missing = await _memberships(connection, owner, student_id, adding)
             if missing:
@@ -140,12 +152,20 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         return result
 
     async def delete(
-        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+        self,
+        owner: str,
+        student_id: UUID,
+        events: EventsFor[DeletedStudent],
+        *,
+        force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedStudent:
         async with pg_connection(self._engine) as connection, connection.transaction():
             row = await connection.fetchrow(sql.LOCK, student_id, owner)
             if row is None:
                 raise StudentNotFoundError(student_id)
+            if if_match is not None:
+                if_match.require(student_id, utc(row["updated_at"]))
             settled = await settle_student(connection, student_id, owner, datetime.now(UTC), force=force)
             class_ids = await connection.fetchval(sql.DELETE, student_id)
             deleted = DeletedStudent(to_student(row, class_ids), completed_batches=settled)

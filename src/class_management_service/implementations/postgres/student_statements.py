@@ -122,6 +122,8 @@ WITH removed AS (
 ){outbox_insert(5)}"""
 
 # Locks the student $1 of teacher $2 for deletion; their memberships cannot change while it is held.
+# The version (updated_at) of the student $1 of teacher $2, locked for a conditional write.
+LOCKED_VERSION = "SELECT updated_at FROM students WHERE id = $1 AND created_by_user_id = $2 FOR UPDATE"
 LOCK = f"SELECT {STUDENT_COLUMNS} FROM students s WHERE s.id = $1 AND s.created_by_user_id = $2 FOR UPDATE"
 
 # Deletes the locked student $1 (memberships cascade) and returns their classes in read order.

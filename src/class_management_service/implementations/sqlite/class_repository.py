@@ -19,6 +19,7 @@ from class_management_service.domain.models import (
     RosterEntry,
     SchoolClass,
 )
+from class_management_service.domain.preconditions import IfMatch
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import class_statements as sql
@@ -27,6 +28,8 @@ from class_management_service.implementations.sqlite.idempotency_store import co
 from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
 from class_management_service.implementations.sqlite.pending_guard import settle_class_pending
 from class_management_service.implementations.sqlite.rows import to_roster_entry, to_school_class
+from class_management_service.implementations.sqlite.versions import require_version
+from class_management_service.models_db import classes
 from class_management_service.protocols import ClassRepositoryProtocol, EventsFor
 
 
@@ -75,7 +78,13 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
         return Page(items=[to_school_class(row) for row in rows], total=total, request=page)
 
     async def update(
-        self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
+        self,
+        owner: str,
+        class_id: UUID,
+        changes: ClassChanges,
+        events: EventsFor[SchoolClass],
+        *,
+        if_match: IfMatch | None = None,
     ) -> SchoolClass:
         params = {
             "owner": owner,
@@ -86,6 +95,7 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
         }
         # The UPDATE row lock serialises writers of this class, so outbox ids follow commit order.
         async with translate_database_errors(), self._sessions.begin() as session:
+            await require_version(session, classes, class_id, owner, if_match)
             row = (await session.execute(sql.UPDATE, params)).one_or_none()
             if row is None:
                 raise ClassNotFoundError([class_id])
@@ -96,13 +106,21 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
         return school_class
 
     async def delete(
-        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+        self,
+        owner: str,
+        class_id: UUID,
+        events: EventsFor[DeletedClass],
+        *,
+        force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedClass:
         params = {"owner": owner, "class_id": class_id}
         async with translate_database_errors(), self._sessions.begin() as session:
             row = (await session.execute(sql.LOCK, params)).one_or_none()
             if row is None:
                 raise ClassNotFoundError([class_id])
+            if if_match is not None:
+                if_match.require(class_id, utc(row.updated_at))
             completed = await settle_class_pending(session, class_id, owner, force=force)
             # Read after the lock: no membership can be added to the class while it is held.
             members = (await session.execute(sql.DELETE_MEMBERS, params)).all()

@@ -24,6 +24,7 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+from class_management_service.domain.preconditions import IfMatch
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import memberships as members
@@ -34,7 +35,8 @@ from class_management_service.implementations.sqlite.outbox_writer import add_ou
 from class_management_service.implementations.sqlite.pending_guard import settle_student_pending
 from class_management_service.implementations.sqlite.rows import to_student
 from class_management_service.implementations.sqlite.student_listing import like_literal, student_listing
-from class_management_service.models_db import STUDENT_EMAIL_INDEX
+from class_management_service.implementations.sqlite.versions import require_version
+from class_management_service.models_db import STUDENT_EMAIL_INDEX, students
 from class_management_service.protocols import EventsFor, StudentRepositoryProtocol
 
 
@@ -102,7 +104,13 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         return Page(items=items, total=total, request=page)
 
     async def update(
-        self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
+        self,
+        owner: str,
+        student_id: UUID,
+        changes: StudentChanges,
+        events: EventsFor[StudentUpdate],
+        *,
+        if_match: IfMatch | None = None,
     ) -> StudentUpdate:
         at = utc(changes.at)
         params = {
@@ -118,6 +126,7 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         # The UPDATE takes the row lock first: concurrent writers of one student queue here, so
         # the memberships read next are current and outbox ids follow commit order.
         async with translate_database_errors(), _unique_email(), self._sessions.begin() as session:
+            await require_version(session, students, student_id, owner, if_match)
             row = (await session.execute(sql.UPDATE, params)).one_or_none()
             if row is None:
                 raise await _why_update_matched_nothing(session, params)
@@ -131,13 +140,21 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         return result
 
     async def delete(
-        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+        self,
+        owner: str,
+        student_id: UUID,
+        events: EventsFor[DeletedStudent],
+        *,
+        force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedStudent:
         params = {"owner": owner, "student_id": student_id}
         async with translate_database_errors(), self._sessions.begin() as session:
             row = (await session.execute(sql.LOCK, params)).one_or_none()
             if row is None:
                 raise StudentNotFoundError(student_id)
+            if if_match is not None:
+                if_match.require(student_id, utc(row.updated_at))
             completed = await settle_student_pending(session, student_id, owner, force=force)
             # Read after the lock: no membership can be added to the student while it is held.
             joined = await members.memberships(session, student_id)
