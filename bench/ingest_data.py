@@ -2,7 +2,7 @@
 
 Every batch names one class and gives each essay three candidates from its roster, as NLP does;
 the ceiling writes exactly the rows ``AsyncpgAssociationRepository.ingest`` writes for it (inbox,
-batch, essays, candidates, one outbox row) from arrays prepared before the clock starts.
+batch, essays, candidates, one outbox row) from a document serialised before the clock starts.
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ def suggested_batch(roster: Roster, size: int, token: str, rng: random.Random) -
     )
 
 
-# The rows one ingest writes, from arrays, in one statement (one implicit transaction).
+# The rows one ingest writes, in one statement (one implicit transaction): the essays and their
+# candidates in one JSON document, read as the repository's statements read theirs.
 CEILING_INSERT = """
 WITH inbox AS (
     INSERT INTO inbox_events (event_id, topic, consumed_at) VALUES ($1, $2, $3)
@@ -90,30 +91,40 @@ WITH inbox AS (
     INSERT INTO association_batches (batch_id, class_id, course_code, correlation_id, received_at,
                                      deadline_at)
     VALUES ($4, $5, 'ENG5', $6, $3, $7)
+), planned AS (
+    SELECT d->>0 AS essay_id, (d->>1)::int AS position, d->>2 AS text_storage_id, d->>3 AS filename,
+           (d->>4)::float8 AS confidence_score, d->5 AS suggestions
+    FROM jsonb_array_elements($8::jsonb) AS d
 ), essays AS (
     INSERT INTO essay_student_associations (essay_id, batch_id, class_id, position, text_storage_id,
         filename, confidence_score, validation_status, created_at)
-    SELECT e.essay_id, $4, $5, e.position, e.text_storage_id, e.filename, e.confidence_score,
+    SELECT p.essay_id, $4, $5, p.position, p.text_storage_id, p.filename, p.confidence_score,
            'pending_validation', $3
-    FROM unnest($8::text[], $9::int[], $10::text[], $11::text[], $12::float8[])
-        AS e(essay_id, position, text_storage_id, filename, confidence_score)
+    FROM planned p
 ), candidates AS (
     INSERT INTO essay_match_suggestions (essay_id, rank, student_id, student_name, student_email,
                                          confidence_score, match_reasons)
-    SELECT s.essay_id, s.rank, s.student_id, s.student_name, NULL, s.confidence_score,
-           s.match_reasons::json
-    FROM unnest($13::text[], $14::int[], $15::uuid[], $16::text[], $17::float8[], $18::text[])
-        AS s(essay_id, rank, student_id, student_name, confidence_score, match_reasons)
+    SELECT p.essay_id, s.rank - 1, (s.d->>0)::uuid, s.d->>1, NULL, (s.d->>2)::float8, (s.d->3)::json
+    FROM planned p CROSS JOIN LATERAL jsonb_array_elements(p.suggestions) WITH ORDINALITY AS s(d, rank)
 )
 INSERT INTO event_outbox (event_id, topic, aggregate_type, aggregate_id, user_id, correlation_id,
                           payload, occurred_at)
-VALUES ($19, 'huleedu.notification.teacher.requested.v1', 'batch', $4, $20, $6, $21, $3)"""
+VALUES ($9, 'huleedu.notification.teacher.requested.v1', 'batch', $4, $10, $6, $11, $3)"""
 
 
 def ceiling_arguments(batch: SuggestedBatch, owner: str, payload: str) -> tuple[object, ...]:
-    """``CEILING_INSERT``'s parameters for ``batch``: every column value built before timing."""
-    essays = batch.essays
-    ranked = [(e.essay_id, rank, s) for e in essays for rank, s in enumerate(e.suggestions)]
+    """``CEILING_INSERT``'s parameters for ``batch``, serialised before the clock starts."""
+    document = [
+        (
+            e.essay_id,
+            position,
+            e.text_storage_id,
+            e.filename,
+            max(s.confidence_score for s in e.suggestions),
+            [(s.student_id, s.student_name, s.confidence_score, s.match_reasons) for s in e.suggestions],
+        )
+        for position, e in enumerate(batch.essays)
+    ]
     return (
         batch.event_id,
         SUGGESTIONS_TOPIC,
@@ -122,17 +133,7 @@ def ceiling_arguments(batch: SuggestedBatch, owner: str, payload: str) -> tuple[
         batch.class_id,
         batch.correlation_id,
         batch.deadline,
-        [e.essay_id for e in essays],
-        list(range(len(essays))),
-        [e.text_storage_id for e in essays],
-        [e.filename for e in essays],
-        [max(s.confidence_score for s in e.suggestions) for e in essays],
-        [essay_id for essay_id, _, _ in ranked],
-        [rank for _, rank, _ in ranked],
-        [s.student_id for _, _, s in ranked],
-        [s.student_name for _, _, s in ranked],
-        [s.confidence_score for _, _, s in ranked],
-        [orjson.dumps(s.match_reasons).decode() for _, _, s in ranked],
+        orjson.dumps(document).decode(),
         uuid.uuid4(),
         owner,
         payload,

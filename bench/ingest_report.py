@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 TARGET_ESSAYS_PER_S = 10_000
+CONFIRM_P99_MS = 20.0
 
 Result = dict[str, Any]
 
@@ -27,6 +28,17 @@ def targets(ingest: Result) -> list[Result]:
                 "status": "PASS" if measured >= TARGET_ESSAYS_PER_S else "MISS",
             }
         )
+        confirm = result["repository"].get("confirm")
+        if confirm:
+            p99 = confirm["p99_ms"]
+            label = f"confirm a {size}-essay batch @{confirm['rate']}/s (repository) p99"
+            checks.append(
+                {
+                    "target": f"{label} ≤ {CONFIRM_P99_MS:g} ms",
+                    "measured": p99,
+                    "status": "PASS" if p99 <= CONFIRM_P99_MS else "MISS",
+                }
+            )
     return checks
 
 
@@ -46,6 +58,14 @@ def section(ingest: Result | None) -> list[str]:
             f"| {repo['batch_p50_ms']} / {repo['batch_p99_ms']} | {ceiling['essays_per_s']:,} "
             f"| {ceiling['batch_p50_ms']} / {ceiling['batch_p99_ms']} | {result['ratio_to_ceiling']} |"
         )
+    for size, result in _sizes(ingest):
+        confirm = result["repository"].get("confirm")
+        if confirm:
+            rows.append(
+                f"\nConfirm every essay of a {size}-essay batch (completes it: confirmed event and "
+                f"notification), {confirm['confirmations']} at {confirm['rate']}/s through the repository: "
+                f"p50 {confirm['p50_ms']} ms, p99 {confirm['p99_ms']} ms, max {confirm['max_ms']} ms"
+            )
     title = (
         f"## Suggestions ingested into PostgreSQL ({ingest['concurrency']} ingesters, "
         f"{ingest['candidates_per_essay']} candidates per essay; ceiling: the same rows, "

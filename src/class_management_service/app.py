@@ -24,6 +24,8 @@ from class_management_service.api.request_hooks import install_request_hooks
 from class_management_service.api.student_routes import student_bp
 from class_management_service.api.url_converters import ClassIdConverter
 from class_management_service.config import Settings
+from class_management_service.consumer.suggestions_consumer import SuggestionsConsumer
+from class_management_service.consumer.timeout_monitor import TimeoutMonitor
 from class_management_service.di import create_engine, providers_for
 from class_management_service.implementations.observability.prometheus_metrics import PrometheusMetrics
 from class_management_service.implementations.observability.prometheus_relay_metrics import (
@@ -99,6 +101,11 @@ def relay_runs_in_app(settings: Settings) -> bool:
     return settings.relay_enabled and settings.is_kafka_configured and not settings.use_mock_repository
 
 
+def consumer_runs_in_app(settings: Settings) -> bool:
+    """The suggestions consumer and the timeout monitor run wherever the relay runs, unless disabled."""
+    return relay_runs_in_app(settings) and settings.consumer_enabled
+
+
 def _metrics_for(settings: Settings) -> tuple[PrometheusMetrics, PrometheusRelayMetrics]:
     """The relay's series join the exposed registry only where the relay runs in this process;
     otherwise they go to a registry nobody scrapes (the relay process exposes its own)."""
@@ -136,6 +143,9 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
         if relay_runs_in_app(settings):
             # Builds the publisher without connecting: Kafka down at start-up is retried, not fatal.
             (await container.get(OutboxRelay)).start()
+        if consumer_runs_in_app(settings):
+            (await container.get(SuggestionsConsumer)).start()
+            (await container.get(TimeoutMonitor)).start()
 
     @app.before_serving
     async def _freeze_startup_objects() -> None:
@@ -144,7 +154,8 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
     @app.after_serving
     async def _stop() -> None:
         # quart-dishka closes request scopes only; the APP container and the engine are ours.
-        # Closing the container first stops (drains) the relay, then closes Kafka and Redis.
+        # Closing the container first stops the consumer and the timeout monitor (built after the
+        # relay, so closed before it), then drains the relay, then closes Kafka and Redis.
         await container.close()
         await engine.dispose()
         thaw_startup_objects()

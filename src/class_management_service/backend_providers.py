@@ -56,6 +56,7 @@ from class_management_service.protocols import (
     DeadLetterStoreProtocol,
     HealthProbeProtocol,
     IdempotencyStoreProtocol,
+    MonitorLeadershipProtocol,
     OutboxStatsProtocol,
     OutboxStoreProtocol,
     RelayLeadershipProtocol,
@@ -97,6 +98,12 @@ class PostgresProvider(Provider):
         yield leadership
         await leadership.release()
 
+    @provide
+    async def monitor_leadership(self, engine: AsyncEngine) -> AsyncIterator[MonitorLeadershipProtocol]:
+        leadership = PostgresAdvisoryLeadership.for_timeout_monitor(asyncpg_dsn(engine.url))
+        yield leadership
+        await leadership.release()
+
 
 class SqliteProvider(Provider):
     """Embedded SQLite: SQLAlchemy Core statements, a file lock for the relay, which only polls."""
@@ -114,6 +121,12 @@ class SqliteProvider(Provider):
     @provide
     async def leadership(self, settings: Settings) -> AsyncIterator[RelayLeadershipProtocol]:
         leadership = FileLockLeadership.for_database(settings.database_url)
+        yield leadership
+        await leadership.release()
+
+    @provide
+    async def monitor_leadership(self, settings: Settings) -> AsyncIterator[MonitorLeadershipProtocol]:
+        leadership = FileLockLeadership.for_database(settings.database_url, role="timeout")
         yield leadership
         await leadership.release()
 

@@ -13,6 +13,7 @@ from class_management_service.config import Settings
 from class_management_service.implementations.postgres.engine import create_postgres_engine
 from class_management_service.implementations.sqlite.engine import create_sqlite_engine
 from class_management_service.shared_providers import (
+    ConsumerProvider,
     EventDeliveryProvider,
     InfrastructureProvider,
     RelayProvider,
@@ -63,5 +64,14 @@ def backend_provider(settings: Settings) -> Provider:
 
 def providers_for(settings: Settings) -> list[Provider]:
     backend = backend_provider(settings)
-    relay = [] if isinstance(backend, MemoryProvider) else [RelayProvider()]
-    return [InfrastructureProvider(), backend, EventDeliveryProvider(), *relay, ServiceProvider()]
+    if isinstance(backend, MemoryProvider):  # no SQL outbox: no relay, consumer or timeout monitor
+        return [InfrastructureProvider(), backend, EventDeliveryProvider(), ServiceProvider()]
+    # The consumer's provider comes last: it decorates the relay's health service.
+    return [
+        InfrastructureProvider(),
+        backend,
+        EventDeliveryProvider(),
+        RelayProvider(),
+        ServiceProvider(),
+        ConsumerProvider(),
+    ]

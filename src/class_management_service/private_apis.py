@@ -74,3 +74,8 @@ def aiokafka_metadata_update(client: Any) -> Any:
 def aiokafka_replace_metadata_update(client: Any, update: Any) -> None:
     """Set ``AIOKafkaClient._metadata_update`` on one client (see ``aiokafka_metadata_update``)."""
     client._metadata_update = update
+
+
+def aiokafka_consumer_client(consumer: Any) -> Any:
+    """aiokafka's ``AIOKafkaConsumer._client``: the ``AIOKafkaClient`` refreshing its metadata."""
+    return consumer._client

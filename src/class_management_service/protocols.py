@@ -20,6 +20,7 @@ from class_management_service.domain.associations import (
     SuggestedBatch,
     TimeoutPolicy,
 )
+from class_management_service.domain.consumed_messages import ConsumedMessage, ConsumerState
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.idempotency import IdempotencyClaim, IdempotentWrite, StoredKey
 from class_management_service.domain.models import (
@@ -290,16 +291,24 @@ class NotificationPublisherProtocol(Protocol):
     async def close(self) -> None: ...
 
 
-class RelayLeadershipProtocol(Protocol):
+class LeadershipProtocol(Protocol):
+    """Lets one process of a deployment at a time do a job that must not run twice at once."""
+
+    async def acquire(self) -> bool:
+        """True while this process leads; cheap to call before every round of the job."""
+
+    async def release(self) -> None: ...
+
+
+class RelayLeadershipProtocol(LeadershipProtocol, Protocol):
     """Lets one relay at a time publish, and wakes it when new outbox rows commit."""
 
     @property
     def rows_committed(self) -> asyncio.Event: ...
 
-    async def acquire(self) -> bool:
-        """True while this relay leads; cheap to call before every batch."""
 
-    async def release(self) -> None: ...
+class MonitorLeadershipProtocol(LeadershipProtocol, Protocol):
+    """The association timeout monitor's own lock: it may lead on another replica than the relay."""
 
 
 class RelayMetricsProtocol(Protocol):
@@ -322,6 +331,56 @@ class RelayStateProtocol(Protocol):
 
     @property
     def broker(self) -> BrokerState: ...
+
+
+class MessageSourceProtocol(Protocol):
+    """A consumer group's share of a topic: messages in partition order, offsets committed on demand."""
+
+    @property
+    def is_started(self) -> bool: ...
+
+    async def start(self) -> None:
+        """Join the group; raises while the broker is unreachable (the caller backs off)."""
+
+    async def fetch(self, timeout_s: float, max_messages: int) -> Sequence[ConsumedMessage]:
+        """What arrived within ``timeout_s`` (possibly nothing), each partition's messages in order."""
+
+    async def commit(self, offsets: Mapping[tuple[str, int], int]) -> None:
+        """Record, per (topic, partition), the offset of the next message to read."""
+
+    def assigned_partitions(self) -> tuple[int, ...]: ...
+
+    async def close(self) -> None: ...
+
+
+class ConsumerStateProtocol(Protocol):
+    """The suggestions consumer as it runs in this process, for the relay process's /healthz."""
+
+    @property
+    def state(self) -> ConsumerState: ...
+
+
+class ConsumerMetricsProtocol(Protocol):
+    """What the suggestions consumer and the timeout monitor record; implementations never raise."""
+
+    def message_handled(self, outcome: str, seconds: float) -> None:
+        """``outcome``: stored, replay, unknown_class or dead_letter."""
+
+    def essays_stored(self, stored: int, kept: int) -> None: ...
+
+    def suggestions_dropped(self, count: int) -> None: ...
+
+    def dead_lettered(self, kind: str) -> None: ...
+
+    def database_failed(self) -> None: ...
+
+    def commit_failed(self) -> None: ...
+
+    def batches_timed_out(self, count: int) -> None: ...
+
+    def timeout_scan_failed(self) -> None: ...
+
+    def monitor_leading(self, is_leading: bool) -> None: ...
 
 
 IdFactory = Callable[[], UUID]

@@ -1,4 +1,5 @@
-"""The ``relay`` command: the outbox relay plus its own /healthz and /metrics, in one event loop."""
+"""The ``relay`` command: the outbox relay, the suggestions consumer and the timeout monitor, plus
+their own /healthz and /metrics, in one event loop."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.api.relay_routes import relay_bp
 from class_management_service.config import Settings
+from class_management_service.consumer.suggestions_consumer import SuggestionsConsumer
+from class_management_service.consumer.timeout_monitor import TimeoutMonitor
 from class_management_service.di import create_engine, providers_for
 from class_management_service.implementations.observability.prometheus_metrics import PrometheusMetrics
 from class_management_service.implementations.observability.prometheus_relay_metrics import (
@@ -53,7 +56,8 @@ def create_status_app(settings: Settings, container: AsyncContainer) -> Quart:
 
 
 async def run_relay(settings: Settings) -> None:
-    """Run the relay and its status server until SIGTERM or SIGINT, then drain and close everything.
+    """Run the relay (and, unless disabled, the consumer and the timeout monitor) and the status
+    server until SIGTERM or SIGINT; then stop consuming, drain the relay and close everything.
 
     The status server shares the relay's event loop (hypercorn's asyncio ``serve``): one process
     to deploy, and /healthz answers only while that loop runs, so a wedged relay shows as down.
@@ -69,11 +73,14 @@ async def run_relay(settings: Settings) -> None:
     try:
         relay = await container.get(OutboxRelay)
         relay.start()
+        workers = await _start_consumers(settings, container)
         status = asyncio.create_task(_serve_status(settings, container, stop), name="relay-status")
         freeze_startup_objects()
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({status, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stop.set()  # SIGTERM, or the status server failed (port taken): either way both stop
+        stop.set()  # SIGTERM, or the status server failed (port taken): either way all stop
+        # Consumers first: what they stored last is still published by the relay's drain.
+        await asyncio.gather(*(worker.stop() for worker in workers))
         await relay.stop()
         try:
             await status
@@ -87,6 +94,20 @@ async def run_relay(settings: Settings) -> None:
                 await status
         await container.close()
         await engine.dispose()
+
+
+async def _start_consumers(
+    settings: Settings, container: AsyncContainer
+) -> list[SuggestionsConsumer | TimeoutMonitor]:
+    if not settings.consumer_enabled:
+        return []
+    workers: list[SuggestionsConsumer | TimeoutMonitor] = [
+        await container.get(SuggestionsConsumer),
+        await container.get(TimeoutMonitor),
+    ]
+    for worker in workers:
+        worker.start()
+    return workers
 
 
 async def _serve_status(settings: Settings, container: AsyncContainer, stop: asyncio.Event) -> None:

@@ -76,7 +76,7 @@ class Database:
         """Sessions other than the leader's whose last statement tried the relay lock."""
         count: int = await self.connection.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND query LIKE '%pg_try_advisory_lock%' AND pid NOT IN (pg_backend_pid(), $1)",
+            " AND query = 'SELECT pg_try_advisory_lock($1)' AND pid NOT IN (pg_backend_pid(), $1)",
             leader_backend,
         )
         return count

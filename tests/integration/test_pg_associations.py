@@ -20,9 +20,9 @@ from class_management_service.domain.associations import (
 from class_management_service.domain.errors import PendingValidationsError
 from class_management_service.implementations.postgres.association_repository import (
     AsyncpgAssociationRepository,
-    AsyncpgDeadLetterStore,
 )
 from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
+from class_management_service.implementations.postgres.dead_letters import AsyncpgDeadLetterStore
 from class_management_service.implementations.postgres.leadership import asyncpg_dsn
 from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from tests.integration.pg_association_helpers import (
@@ -299,3 +299,42 @@ async def test_one_event_delivered_twice_at_once_is_stored_once(clean_pg: AsyncE
     assert sorted(outcome.is_replay for outcome in outcomes) == [False] * 10 + [True] * 10
     assert await scalar(clean_pg, "SELECT count(*) FROM essay_student_associations") == 10
     assert await scalar(clean_pg, "SELECT count(*) FROM event_outbox") == 10
+
+
+async def test_a_forced_student_delete_chosen_as_deadlock_victim_runs_again(clean_pg: AsyncEngine) -> None:
+    students, room = AsyncpgStudentRepository(clean_pg), await roster(clean_pg)
+    repo, a = AsyncpgAssociationRepository(clean_pg), room.students[0]
+    batch_id = unique_batch()
+    await repo.ingest(
+        suggested(batch_id, room.class_id, [essay("e1", (a, 0.9)), essay("e2", (a, 0.4))]), no_events
+    )
+    holder = await asyncpg.connect(asyncpg_dsn(clean_pg.url))
+    try:
+        # What a decision does: the batch lock first, then a write naming the student.
+        transaction = holder.transaction()
+        await transaction.start()
+        await holder.execute("SELECT FROM association_batches WHERE batch_id = $1 FOR UPDATE", batch_id)
+        deleting = asyncio.create_task(students.delete(room.owner, a, no_events, force=True))
+        await _until_a_lock_is_awaited(holder)  # the delete holds the student, waits for the batch
+        await holder.execute(
+            "UPDATE essay_student_associations SET validation_status = 'confirmed', student_id = $1, "
+            "validation_method = 'human', validated_by = $2, validated_at = $3 WHERE essay_id = 'e1'",
+            a,
+            room.owner,
+            T0,
+        )
+        await transaction.commit()
+        deleted = await deleting
+    finally:
+        await holder.close()
+
+    [done] = deleted.completed_batches
+    assert [(e.essay_id, e.status) for e in done.review.essays] == [("e1", "confirmed"), ("e2", "rejected")]
+
+
+async def _until_a_lock_is_awaited(connection: asyncpg.Connection) -> None:
+    for _ in range(500):
+        if await connection.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted"):
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail("nothing waited for a lock within 5 s")

@@ -120,6 +120,9 @@ async def test_relay_process_reports_leadership_broker_and_backlog_and_counts_wh
     assert await relay_process.metric("cms_relay_leader") == 1.0
     assert await relay_process.metric("cms_outbox_pending") == 0.0
     assert await relay_process.metric("cms_http_requests_total") is None  # the API's series stay there
+    consumer = health["checks"]["suggestions_consumer"]
+    assert (consumer["state"], consumer["last_error"]) == ("running", None)
+    assert await relay_process.metric("cms_association_timeout_monitor_leader") == 1.0
 
 
 async def test_api_health_turns_degraded_when_the_relay_is_killed_and_a_pending_event_grows_old(

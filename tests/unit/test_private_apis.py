@@ -11,7 +11,7 @@ from typing import Any
 
 import aiokafka
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.client import AIOKafkaClient
 from aiokafka.conn import create_conn
 from flask.json.provider import DefaultJSONProvider
@@ -102,3 +102,10 @@ async def test_aiokafka_clients_still_refresh_metadata_through_one_replaceable_c
 
     assert private_apis.aiokafka_metadata_update(client) is None
     assert private_apis.aiokafka_metadata_update(AIOKafkaClient(bootstrap_servers="127.0.0.1:9")) is not None
+
+
+async def test_aiokafka_consumer_still_holds_its_client_privately() -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers="127.0.0.1:9")
+    client = private_apis.aiokafka_consumer_client(consumer)
+    assert isinstance(client, AIOKafkaClient)
+    assert private_apis.aiokafka_metadata_update(client) is not None

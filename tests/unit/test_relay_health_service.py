@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from class_management_service.domain.consumed_messages import ConsumerState
 from class_management_service.protocols import BrokerState, OutboxStatsProtocol, RelayStateProtocol
 from class_management_service.services.relay_health_service import RelayHealthService
 
@@ -94,3 +95,21 @@ async def test_relay_without_its_database_is_unhealthy_and_not_ready() -> None:
     assert not report.is_ready
     assert report.detail == "database down"
     assert report.checks["outbox"] == {"pending": None, "oldest_pending_age_s": None}
+
+
+class StubConsumer:
+    def __init__(self, state: ConsumerState) -> None:
+        self.state = state
+
+
+async def test_the_consumer_beside_the_relay_is_shown_without_changing_the_status() -> None:
+    consumer = StubConsumer(ConsumerState(True, (0, 2), last_error="RepositoryUnavailableError"))
+    state = FakeState(is_leading=True, broker=OK)
+    report = await service(state, FakeOutbox()).with_consumer(consumer).report()
+
+    assert report.status == "healthy"
+    assert report.checks["suggestions_consumer"] == {
+        "state": "running",
+        "assigned_partitions": [0, 2],
+        "last_error": "RepositoryUnavailableError",
+    }

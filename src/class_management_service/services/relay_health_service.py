@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from class_management_service.domain.outbox_backlog import stall_reason
-from class_management_service.protocols import OutboxStatsProtocol, RelayStateProtocol
+from class_management_service.protocols import (
+    ConsumerStateProtocol,
+    OutboxStatsProtocol,
+    RelayStateProtocol,
+)
 from class_management_service.services.health_service import PROBE_TIMEOUT_S, HealthReport
 
 
@@ -16,10 +20,21 @@ class RelayHealthService:
     outbox is reported by every relay (and the API), since it means that nobody publishes.
     """
 
-    def __init__(self, state: RelayStateProtocol, outbox: OutboxStatsProtocol, stall_after_s: float) -> None:
+    def __init__(
+        self,
+        state: RelayStateProtocol,
+        outbox: OutboxStatsProtocol,
+        stall_after_s: float,
+        consumer: ConsumerStateProtocol | None = None,
+    ) -> None:
         self._state = state
         self._outbox = outbox
         self._stall_after_s = stall_after_s
+        self._consumer = consumer
+
+    def with_consumer(self, consumer: ConsumerStateProtocol) -> RelayHealthService:
+        """The same report, plus what the suggestions consumer in this process is doing."""
+        return RelayHealthService(self._state, self._outbox, self._stall_after_s, consumer)
 
     async def report(self) -> HealthReport:
         broker = self._state.broker
@@ -32,6 +47,14 @@ class RelayHealthService:
                 "last_error": broker.last_error,
             },
         }
+        if self._consumer is not None:
+            consumer = self._consumer.state
+            # Informational: its database failures show under the database, Kafka's under kafka.
+            checks["suggestions_consumer"] = {
+                "state": "running" if consumer.is_running else "stopped",
+                "assigned_partitions": list(consumer.assigned_partitions),
+                "last_error": consumer.last_error,
+            }
         try:
             pending, oldest_age = await asyncio.wait_for(self._outbox.pending(), PROBE_TIMEOUT_S)
         except Exception:  # noqa: BLE001 - the database is down: reported, never a 500

@@ -24,7 +24,7 @@ from class_management_service.domain.associations import (
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.matching import plan_ingest
 from class_management_service.implementations.postgres import association_statements as sql
-from class_management_service.implementations.postgres.association_rows import ingest_documents
+from class_management_service.implementations.postgres.association_rows import essays_document
 from class_management_service.implementations.postgres.outbox_writer import outbox_arguments
 from class_management_service.implementations.sql_common import utc
 from class_management_service.protocols import EventsFor
@@ -81,7 +81,7 @@ async def ingest_first_arrival(
             SUGGESTIONS_TOPIC,
             received_at,
             *batch_row,
-            *ingest_documents(plan.essays),
+            essays_document(plan.essays),
             *outbox_arguments(outbox),
         )
     except (asyncpg.UniqueViolationError, asyncpg.ForeignKeyViolationError):

@@ -23,7 +23,7 @@ from class_management_service.domain.matching import plan_ingest
 from class_management_service.implementations.postgres import association_statements as sql
 from class_management_service.implementations.postgres.association_decisions import load_review, members_of
 from class_management_service.implementations.postgres.association_rows import (
-    ingest_documents,
+    essays_document,
     merged,
     to_batch,
     to_essay,
@@ -109,7 +109,7 @@ async def _write(
             batch.batch_id,
             batch.class_id,
             is_new_batch,
-            *ingest_documents(essays),
+            essays_document(essays),
             *outbox_arguments(outbox),
         )
     return outbox

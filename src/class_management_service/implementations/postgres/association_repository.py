@@ -12,7 +12,6 @@ from class_management_service.domain.associations import (
     AssociationBatch,
     BatchReview,
     CompletedBatch,
-    DeadLetter,
     DecisionOutcome,
     DecisionRequest,
     EssayAssociation,
@@ -24,17 +23,19 @@ from class_management_service.domain.errors import BatchNotFoundError, EssayNotF
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.matching import (
-    apply_decisions,
-    is_complete,
     needs_placeholder,
     timeout_decisions,
     with_changes,
 )
 from class_management_service.implementations.postgres import association_statements as sql
 from class_management_service.implementations.postgres import decision_statements as writes
+from class_management_service.implementations.postgres.association_decide import (
+    Decided,
+    decide_locked,
+    decide_unlocked,
+)
 from class_management_service.implementations.postgres.association_decisions import (
     load_review,
-    locked_review,
     members_of,
     placeholder_for,
     write_decisions,
@@ -49,14 +50,16 @@ from class_management_service.implementations.postgres.association_rows import (
     to_reviews,
 )
 from class_management_service.implementations.postgres.connection import pg_connection
+
+# Its sibling, re-exported: the module name the other backends' users import it from.
+from class_management_service.implementations.postgres.dead_letters import (
+    AsyncpgDeadLetterStore as AsyncpgDeadLetterStore,  # noqa: PLC0414
+)
 from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
+from class_management_service.implementations.postgres.transactions import in_transaction
 from class_management_service.implementations.sql_common import utc
-from class_management_service.protocols import (
-    AssociationRepositoryProtocol,
-    DeadLetterStoreProtocol,
-    EventsFor,
-)
+from class_management_service.protocols import AssociationRepositoryProtocol, EventsFor
 
 
 class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
@@ -73,14 +76,13 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
             if first is not None:
                 outcome, outbox = first
             else:
-                try:
-                    async with connection.transaction():
-                        outcome, outbox = await ingest_in_transaction(connection, batch, events)
-                except asyncpg.ForeignKeyViolationError:
-                    # The class or a candidate was deleted between this transaction's reads and
-                    # its writes: once more, with what is stored now.
-                    async with connection.transaction():
-                        outcome, outbox = await ingest_in_transaction(connection, batch, events)
+                # A class or candidate deleted between the reads and the writes: once more, with
+                # what is stored now.
+                outcome, outbox = await in_transaction(
+                    connection,
+                    lambda locked: ingest_in_transaction(locked, batch, events),
+                    retry_on=(asyncpg.ForeignKeyViolationError,),
+                )
         self._wake_relay(outbox)
         return outcome
 
@@ -121,18 +123,18 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
         key: IdempotentWrite[DecisionOutcome] | None = None,
     ) -> DecisionOutcome:
         at = utc(request.at)
-        async with pg_connection(self._engine) as connection, connection.transaction():
-            review, members = await locked_review(connection, request.batch_id, request.owner)
-            changed = named(apply_decisions(review, request.decisions, members, request.owner, at), members)
-            after = with_changes(review, changed)
-            done = None
-            if review.batch.completed_at is None and is_complete(after):
-                after = completed(after, at, timeout_triggered=False)
-                done = CompletedBatch(after, timeout_triggered=False)
-            outcome = DecisionOutcome(after, tuple(essay.essay_id for essay in changed), done)
-            outbox = events(outcome)
-            await write_decisions(connection, request.batch_id, changed, at if done else None, outbox)
-            await complete_key(connection, key, outcome)
+        async with pg_connection(self._engine) as connection:
+            # A keyed request is completed in the decision's transaction: the locked path has one.
+            decided = None if key else await decide_unlocked(connection, request, at, events)
+            if decided is None:
+                # A chosen student deleted after the read fails the write: once more, and the
+                # student is no longer in the class.
+                decided = await in_transaction(
+                    connection,
+                    lambda locked: _decide_locked(locked, request, at, events, key),
+                    retry_on=(asyncpg.ForeignKeyViolationError,),
+                )
+        outcome, outbox = decided
         self._wake_relay(outbox)
         return outcome
 
@@ -140,16 +142,21 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
         self, now: datetime, policy: TimeoutPolicy, events: EventsFor[CompletedBatch]
     ) -> Sequence[CompletedBatch]:
         now = utc(now)
+
+        async def next_expired(
+            connection: asyncpg.Connection,
+        ) -> tuple[CompletedBatch, Sequence[OutboxEvent]] | None:
+            batch_id = await connection.fetchval(writes.NEXT_EXPIRED, now)
+            return None if batch_id is None else await _time_out(connection, batch_id, now, policy, events)
+
         decided: list[CompletedBatch] = []
         async with pg_connection(self._engine) as connection:
             while len(decided) < policy.batch_limit:
-                async with connection.transaction():
-                    batch_id = await connection.fetchval(writes.NEXT_EXPIRED, now)
-                    if batch_id is None:
-                        break
-                    done, outbox = await _time_out(connection, batch_id, now, policy, events)
-                decided.append(done)
-                self._wake_relay(outbox)
+                found = await in_transaction(connection, next_expired)
+                if found is None:
+                    break
+                decided.append(found[0])
+                self._wake_relay(found[1])
         return decided
 
     def _wake_relay(self, outbox: Sequence[object]) -> None:
@@ -180,13 +187,13 @@ async def _time_out(
     return done, outbox
 
 
-class AsyncpgDeadLetterStore(DeadLetterStoreProtocol):
-    """Dead letters in ``dead_letter_events``: one INSERT each (they are rare)."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-
-    async def record(self, letter: DeadLetter) -> None:
-        values = (letter.topic, letter.partition, letter.offset, letter.key, letter.value, letter.reason)
-        async with pg_connection(self._engine) as connection:
-            await connection.execute(writes.DEAD_LETTER, *values, utc(letter.received_at))
+async def _decide_locked(
+    connection: asyncpg.Connection,
+    request: DecisionRequest,
+    at: datetime,
+    events: EventsFor[DecisionOutcome],
+    key: IdempotentWrite[DecisionOutcome] | None,
+) -> Decided:
+    decided = await decide_locked(connection, request, at, events)
+    await complete_key(connection, key, decided[0])
+    return decided

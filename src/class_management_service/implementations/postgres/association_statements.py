@@ -20,17 +20,19 @@ ESSAY_COLUMNS = """
 ESSAY_JOINS = """
     LEFT JOIN students st ON st.id = e.student_id
     LEFT JOIN LATERAL (
+        -- text, not varchar: the driver decodes text[] without asking the server for the type
         SELECT array_agg(m.student_id ORDER BY m.rank) AS ids,
-               array_agg(m.student_name ORDER BY m.rank) AS names,
-               array_agg(m.student_email ORDER BY m.rank) AS emails,
+               array_agg(m.student_name::text ORDER BY m.rank) AS names,
+               array_agg(m.student_email::text ORDER BY m.rank) AS emails,
                array_agg(m.confidence_score ORDER BY m.rank) AS scores,
                array_agg(m.match_reasons::text ORDER BY m.rank) AS reasons
         FROM essay_match_suggestions m WHERE m.essay_id = e.essay_id
     ) sg ON true"""
 
 # The batches $1 with their essays in position order; a batch without essays is one row of NULLs.
+# ``version`` is the batch row's ``xmin``, which every decision changes (WRITE_IF_UNCHANGED).
 REVIEWS = f"""
-SELECT {BATCH_COLUMNS}, {ESSAY_COLUMNS}
+SELECT {BATCH_COLUMNS}, b.xmin AS version, {ESSAY_COLUMNS}
 FROM association_batches b
 JOIN classes c ON c.id = b.class_id
 LEFT JOIN essay_student_associations e ON e.batch_id = b.batch_id
@@ -88,25 +90,24 @@ LEFT JOIN classes c ON c.id = b.class_id"""
 
 
 def _essay_records(parameter: int) -> str:
-    """The essays of ``association_rows.ingest_documents`` in parameter ``$parameter``, as ``p``."""
-    return f"""json_to_recordset(${parameter}::json)
-        AS p(essay_id text, position int, text_storage_id text, filename text, no_match_reason text,
-             confidence_score float8, created_at timestamptz, suggestion_count int)"""
+    """The essays of ``association_rows.essays_document`` in parameter ``$parameter``, as columns."""
+    return f"""
+    SELECT d->>0 AS essay_id, (d->>1)::int AS position, d->>2 AS text_storage_id, d->>3 AS filename,
+           d->>4 AS no_match_reason, (d->>5)::float8 AS confidence_score,
+           (d->>6)::timestamptz AS created_at, d->7 AS suggestions
+    FROM jsonb_array_elements(${parameter}::jsonb) AS d"""
 
 
-def _candidate_records(parameter: int) -> str:
-    """Their candidates in parameter ``$parameter``, as ``s``."""
-    return f"""json_to_recordset(${parameter}::json)
-        AS s(essay_id text, rank int, student_id uuid, student_name text, student_email text,
-             confidence_score float8, match_reasons json)"""
+# The candidates of each essay ``p``, best first, as ``s`` (ordinality 1 = best).
+_CANDIDATE_RECORDS = "jsonb_array_elements(p.suggestions) WITH ORDINALITY AS s(d, rank)"
 
 
 _ESSAY_INSERT = """INSERT INTO essay_student_associations AS e (essay_id, batch_id, class_id, position,
         text_storage_id, filename, no_match_reason, confidence_score, validation_status, created_at)"""
 _CANDIDATE_INSERT = """INSERT INTO essay_match_suggestions AS m (essay_id, rank, student_id, student_name,
         student_email, confidence_score, match_reasons)"""
-_CANDIDATE_VALUES = """s.essay_id, s.rank, s.student_id, s.student_name, s.student_email, s.confidence_score,
-           s.match_reasons"""
+_CANDIDATE_VALUES = """p.essay_id, s.rank - 1, (s.d->>0)::uuid, s.d->>1, s.d->>2, (s.d->>3)::float8,
+           (s.d->4)::json"""
 
 # What decides whether an event can take the first-arrival path (``association_first_arrival``):
 # is the event $1 recorded, the class $2's name and owner (NULLs: no such class), is the batch $3
@@ -123,8 +124,8 @@ LEFT JOIN classes c ON c.id = $2"""
 
 # The first arrival of a batch, in one statement (its own transaction): the batch $4 of class $5
 # (course $6, correlation $7, received $8, deadline $9), the event $1 (topic $2, at $3) in the
-# inbox, the essays $10 and candidates $11 (JSON records) and the outbox rows. Writes nothing
-# and returns false when the batch is already stored; any other surprise since INGEST_PROBE (the
+# inbox, the essays with their candidates ($10, JSON) and the outbox rows. Writes nothing and
+# returns false when the batch is already stored; any other surprise since INGEST_PROBE (the
 # event or an essay stored meanwhile, the class or a student deleted) violates a constraint and
 # rolls the whole statement back. Either way the caller takes the locked path.
 INGEST_NEW = f"""
@@ -137,18 +138,19 @@ WITH batch AS (
 ), inbox AS (
     INSERT INTO inbox_events (event_id, topic, consumed_at) SELECT $1, $2, $3 FROM batch
     RETURNING event_id
+), planned AS (
+    {_essay_records(10)}
+    WHERE EXISTS (SELECT FROM inbox)
 ), essays AS (
     {_ESSAY_INSERT}
     SELECT p.essay_id, $4, $5, p.position, p.text_storage_id, p.filename, p.no_match_reason,
            p.confidence_score, 'pending_validation', p.created_at
-    FROM {_essay_records(10)}
-    WHERE EXISTS (SELECT FROM inbox)
+    FROM planned p
 ), candidates AS (
     {_CANDIDATE_INSERT}
     SELECT {_CANDIDATE_VALUES}
-    FROM {_candidate_records(11)}
-    WHERE EXISTS (SELECT FROM inbox)
-), outbox AS ({outbox_insert(12, "EXISTS (SELECT FROM inbox)")}
+    FROM planned p CROSS JOIN LATERAL {_CANDIDATE_RECORDS}
+), outbox AS ({outbox_insert(11, "EXISTS (SELECT FROM inbox)")}
 )
 SELECT EXISTS (SELECT FROM inbox)"""
 
@@ -156,12 +158,12 @@ SELECT EXISTS (SELECT FROM inbox)"""
 # one round trip after INGEST_BEGIN locked or created the batch. A stored essay is replaced only
 # while it is pending in this batch (the plan says so; the WHERE keeps a racing write safe), and
 # only replaced essays get the event's candidates: ranks are upserted, surplus ranks deleted
-# (unless $3 says the batch is new: nothing to trim). Essays ($4) and candidates ($5) travel as
-# JSON records (``association_rows.ingest_documents``): one parameter each instead of fifteen
-# arrays, whose encoding type-checks every element in the driver.
+# (unless $3 says the batch is new: nothing to trim). The essays and their candidates travel as
+# one JSON document ($4, ``association_rows.essays_document``), serialised in one call; as arrays,
+# the driver would type-check every element.
 INGEST_WRITE = f"""
 WITH planned AS (
-    SELECT * FROM {_essay_records(4)}
+    {_essay_records(4)}
 ), essays AS (
     {_ESSAY_INSERT}
     SELECT p.essay_id, $1::text, $2::uuid, p.position, p.text_storage_id, p.filename,
@@ -176,8 +178,7 @@ WITH planned AS (
 ), candidates AS (
     {_CANDIDATE_INSERT}
     SELECT {_CANDIDATE_VALUES}
-    FROM {_candidate_records(5)}
-    JOIN essays USING (essay_id)
+    FROM planned p JOIN essays USING (essay_id) CROSS JOIN LATERAL {_CANDIDATE_RECORDS}
     ON CONFLICT (essay_id, rank) DO UPDATE SET
         student_id = excluded.student_id, student_name = excluded.student_name,
         student_email = excluded.student_email, confidence_score = excluded.confidence_score,
@@ -185,5 +186,5 @@ WITH planned AS (
 ), trimmed AS (
     DELETE FROM essay_match_suggestions m
     USING planned p JOIN essays USING (essay_id)
-    WHERE NOT $3::boolean AND m.essay_id = p.essay_id AND m.rank >= p.suggestion_count
-){outbox_insert(6)}"""
+    WHERE NOT $3::boolean AND m.essay_id = p.essay_id AND m.rank >= jsonb_array_length(p.suggestions)
+){outbox_insert(5)}"""

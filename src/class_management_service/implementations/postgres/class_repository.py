@@ -34,6 +34,7 @@ from class_management_service.implementations.postgres.outbox_doorbell import Ou
 from class_management_service.implementations.postgres.outbox_writer import insert_outbox, outbox_arguments
 from class_management_service.implementations.postgres.pending_guard import settle_class
 from class_management_service.implementations.postgres.rows import to_roster_entry, to_school_class
+from class_management_service.implementations.postgres.transactions import in_transaction
 from class_management_service.implementations.sql_common import utc
 from class_management_service.protocols import ClassRepositoryProtocol, EventsFor
 
@@ -120,7 +121,8 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
         force: bool = False,
         if_match: IfMatch | None = None,
     ) -> DeletedClass:
-        async with pg_connection(self._engine) as connection, connection.transaction():
+
+        async def delete(connection: asyncpg.Connection) -> DeletedClass:
             row = await connection.fetchrow(sql.LOCK, class_id, owner)
             if row is None:
                 raise ClassNotFoundError([class_id])
@@ -131,6 +133,10 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
             school_class = to_school_class(row, student_count=len(removed))
             deleted = DeletedClass(school_class, removed, completed_batches=settled)
             await insert_outbox(connection, events(deleted))
+            return deleted
+
+        async with pg_connection(self._engine) as connection:
+            deleted = await in_transaction(connection, delete)
         self._wake_relay()
         return deleted
 

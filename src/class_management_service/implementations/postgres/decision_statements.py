@@ -26,21 +26,41 @@ ORDER BY b.deadline_at, b.batch_id
 LIMIT 1
 FOR UPDATE SKIP LOCKED"""
 
-# Stores decided essays of the locked batch $8; completes the batch ($9 completed_at, NULL: not
-# complete; $10 timeout_triggered) if it is still open; inserts the outbox rows. One round trip.
-WRITE_DECISIONS = f"""
-WITH decided AS (
+# Decided essays ($1 to $7, arrays), and the batch $8 rewritten: completed at $9 (NULL: still
+# open) with timeout_triggered $10 if it is open. Every decision rewrites the batch row, so its
+# version (``xmin``) tells WRITE_IF_UNCHANGED whether anything was decided since it was read.
+_DECIDED = """
     UPDATE essay_student_associations e SET
         validation_status = d.status, student_id = d.student_id, confidence_score = d.confidence_score,
         validation_method = d.method, validated_by = d.validated_by, validated_at = d.validated_at
     FROM unnest($1::text[], $2::text[], $3::uuid[], $4::float8[], $5::text[], $6::text[],
                 $7::timestamptz[])
         AS d(essay_id, status, student_id, confidence_score, method, validated_by, validated_at)
-    WHERE e.essay_id = d.essay_id
-), completed AS (
-    UPDATE association_batches SET completed_at = $9, timeout_triggered = $10
-    WHERE batch_id = $8 AND $9::timestamptz IS NOT NULL AND completed_at IS NULL
+    WHERE e.essay_id = d.essay_id"""
+_TOUCHED = """
+    UPDATE association_batches SET
+        completed_at = coalesce(completed_at, $9::timestamptz),
+        timeout_triggered = CASE WHEN completed_at IS NULL AND $9::timestamptz IS NOT NULL
+                                 THEN $10::boolean ELSE timeout_triggered END
+    WHERE batch_id = $8"""
+
+# Stores the decisions on the locked batch $8 and inserts the outbox rows. One round trip.
+WRITE_DECISIONS = f"""
+WITH touched AS ({_TOUCHED}
+), decided AS ({_DECIDED}
 ){outbox_insert(11)}"""
+
+# The same without the lock, only if the batch row is still the version $19 the decision read
+# (``REVIEWS.version``): returns whether it wrote anything. A batch decided, completed or
+# re-ingested since then has another version: nothing is written, the caller decides again under
+# the lock. A writer holding the row makes this statement wait, then compare with its version.
+WRITE_IF_UNCHANGED = f"""
+WITH touched AS ({_TOUCHED} AND xmin = $19::xid
+    RETURNING batch_id
+), decided AS ({_DECIDED} AND EXISTS (SELECT FROM touched)
+), outbox AS ({outbox_insert(11, "EXISTS (SELECT FROM touched)")}
+)
+SELECT EXISTS (SELECT FROM touched)"""
 
 # The class $1's placeholder student (owner $2, email $3), created with the id $4 and names
 # $5, $6, $7 at $8 when missing, and enrolled in the class. Returns its id (NULL when another
@@ -66,23 +86,18 @@ WITH created AS (
 )
 SELECT (SELECT id FROM chosen) AS student_id, EXISTS (SELECT FROM created) AS is_created"""
 
-# Batches with pending essays of the class $1, for its delete guard.
+# Batches with pending essays of the class $1, for its delete guard (text[]: a type the driver
+# knows without asking the server, as it must for varchar[]).
 PENDING_BATCHES_OF_CLASS = """
 SELECT ARRAY(
-    SELECT DISTINCT e.batch_id FROM essay_student_associations e
+    SELECT DISTINCT e.batch_id::text FROM essay_student_associations e
     WHERE e.class_id = $1 AND e.validation_status = 'pending_validation'
-    ORDER BY e.batch_id)"""
+    ORDER BY 1)"""
 
 # Batches with pending essays that list the student $1 as a candidate, for its delete guard.
 PENDING_BATCHES_OF_CANDIDATE = """
 SELECT ARRAY(
-    SELECT DISTINCT e.batch_id
+    SELECT DISTINCT e.batch_id::text
     FROM essay_match_suggestions m JOIN essay_student_associations e ON e.essay_id = m.essay_id
     WHERE m.student_id = $1 AND e.validation_status = 'pending_validation'
-    ORDER BY e.batch_id)"""
-
-# A dead letter.
-DEAD_LETTER = """
-INSERT INTO dead_letter_events (topic, "partition", "offset", message_key, message_value, reason,
-                                received_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)"""
+    ORDER BY 1)"""

@@ -46,6 +46,7 @@ from class_management_service.implementations.postgres.student_listing import (
     listing_values,
     page_key,
 )
+from class_management_service.implementations.postgres.transactions import in_transaction
 from class_management_service.implementations.sql_common import utc
 from class_management_service.models_db import STUDENT_EMAIL_INDEX
 from class_management_service.protocols import EventsFor, StudentRepositoryProtocol
@@ -160,7 +161,8 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         force: bool = False,
         if_match: IfMatch | None = None,
     ) -> DeletedStudent:
-        async with pg_connection(self._engine) as connection, connection.transaction():
+
+        async def delete(connection: asyncpg.Connection) -> DeletedStudent:
             row = await connection.fetchrow(sql.LOCK, student_id, owner)
             if row is None:
                 raise StudentNotFoundError(student_id)
@@ -170,6 +172,10 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
             class_ids = await connection.fetchval(sql.DELETE, student_id)
             deleted = DeletedStudent(to_student(row, class_ids), completed_batches=settled)
             await insert_outbox(connection, events(deleted))
+            return deleted
+
+        async with pg_connection(self._engine) as connection:
+            deleted = await in_transaction(connection, delete)
         self._wake_relay()
         return deleted
 

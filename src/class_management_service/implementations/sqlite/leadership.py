@@ -1,4 +1,4 @@
-"""Who may publish on SQLite: one relay at a time among the processes sharing the database file."""
+"""Who leads on SQLite: one relay (and one timeout monitor) among the processes sharing the database file."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from typing import IO
 
 from sqlalchemy.engine import make_url
 
-from class_management_service.protocols import RelayLeadershipProtocol
+from class_management_service.protocols import MonitorLeadershipProtocol, RelayLeadershipProtocol
 
 
-class FileLockLeadership(RelayLeadershipProtocol):
+class FileLockLeadership(RelayLeadershipProtocol, MonitorLeadershipProtocol):
     """SQLite: an exclusive ``flock`` beside the database file, dropped by the OS when we exit.
 
-    No NOTIFY exists there, so the relay only polls.
+    No NOTIFY exists there, so the relay only polls. Each role (``relay``, ``timeout``) has its
+    own lock file.
     """
 
     def __init__(self, lock_path: Path | None) -> None:
@@ -25,12 +26,12 @@ class FileLockLeadership(RelayLeadershipProtocol):
         self._rows_committed = asyncio.Event()
 
     @classmethod
-    def for_database(cls, database_url: str) -> FileLockLeadership:
+    def for_database(cls, database_url: str, role: str = "relay") -> FileLockLeadership:
         database = make_url(database_url).database
         if not database or database == ":memory:" or database.startswith("file:"):
             return cls(None)
         path = Path(database)
-        return cls(path.with_name(f"{path.name}.relay.lock"))
+        return cls(path.with_name(f"{path.name}.{role}.lock"))
 
     @property
     def rows_committed(self) -> asyncio.Event:

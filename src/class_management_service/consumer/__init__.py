@@ -1,0 +1,1 @@
+"""The suggestions consumer and the association timeout monitor: they depend on ports only."""
