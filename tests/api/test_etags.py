@@ -57,7 +57,7 @@ async def test_put_is_refused_with_412_and_writes_nothing_when_if_match_is_stale
     assert_error(await response.get_json(), "PRECONDITION_FAILED")
     assert (await api.get_json(path))["name"] == "9B"
     assert len(await api.outbox()) == events
-    assert (await _get(api, path))[1] == current
+    assert await _get(api, path, **{"If-None-Match": current}) == (304, current, b"")
 
 
 async def test_delete_is_refused_with_412_when_if_match_is_stale_and_runs_when_current(api: Api) -> None:
@@ -122,6 +122,7 @@ async def test_student_routes_tag_and_honour_preconditions(api: Api) -> None:
 
     assert (moved.status_code, stale.status_code, gone.status_code) == (200, 412, 412)
     assert moved.headers["ETag"] != tag
+    assert (await _get(api, path, **{"If-None-Match": moved.headers["ETag"]}))[0] == 304
     assert_error(await stale.get_json(), "PRECONDITION_FAILED")
     assert (await api.get_json(path))["email"] == "ada@example.com"
 

@@ -123,3 +123,12 @@ async def test_confirm_replays_when_the_key_repeats(api: Api) -> None:
     assert again[1] == first[1]
     assert again[2]
     assert len(await api.outbox()) == events
+
+
+async def test_invalid_body_is_a_400_and_leaves_the_key_unused_when_retried_valid(api: Api) -> None:
+    response = await api.client.post("/v1/classes/", json={"name": ""}, headers=_keyed(api, "fix-and-retry"))
+    assert response.status_code == 400
+
+    status, _, replayed = await _post(api, "/v1/classes/", CLASS_BODY, "fix-and-retry")
+    assert status == 201
+    assert not replayed
