@@ -24,11 +24,9 @@ from class_management_service.domain.models import (
     StudentUpdate,
 )
 from class_management_service.domain.preconditions import IfMatch
-from class_management_service.implementations.memory.repositories import (
-    InMemoryClassRepository,
-    InMemoryStudentRepository,
-)
+from class_management_service.implementations.memory.class_repository import InMemoryClassRepository
 from class_management_service.implementations.memory.store import InMemoryStore
+from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.protocols import (
     ClockProtocol,
     EventPublisherProtocol,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from class_management_service.api.asgi_connection import WholeBodyHTTPConnection
 from class_management_service.api.batch_routes import batch_bp
 from class_management_service.api.class_routes import class_bp
+from class_management_service.api.cors import install_cors
 from class_management_service.api.error_handlers import register_error_handlers
 from class_management_service.api.health_routes import health_bp
 from class_management_service.api.internal_routes import internal_bp
@@ -21,6 +22,7 @@ from class_management_service.api.json_provider import OrjsonProvider
 from class_management_service.api.openapi import ClassManagementOpenAPIProvider
 from class_management_service.api.request_class import MatchedRouteRequest
 from class_management_service.api.request_hooks import install_request_hooks
+from class_management_service.api.slash_routing import SlashAgnosticMap
 from class_management_service.api.student_routes import student_bp
 from class_management_service.api.url_converters import ClassIdConverter
 from class_management_service.config import Settings
@@ -41,6 +43,7 @@ class HuleEduApp(Quart):
 
     asgi_http_class = WholeBodyHTTPConnection
     request_class = MatchedRouteRequest
+    url_map_class = SlashAgnosticMap
     _container: AsyncContainer | None = None
     _database_engine: AsyncEngine | None = None
 
@@ -161,6 +164,8 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
         thaw_startup_objects()
 
     install_request_hooks(app, metrics)
+    if settings.cors_origins:
+        install_cors(app, settings.cors_origins)
     app.url_map.converters["class_id"] = ClassIdConverter
     for blueprint in (health_bp, class_bp, student_bp, batch_bp, internal_bp):
         app.register_blueprint(blueprint)

@@ -15,13 +15,11 @@ from class_management_service.config import Settings
 from class_management_service.implementations.memory.association_repository import (
     InMemoryAssociationRepository,
 )
+from class_management_service.implementations.memory.class_repository import InMemoryClassRepository
 from class_management_service.implementations.memory.dead_letters import InMemoryDeadLetterStore
 from class_management_service.implementations.memory.idempotency_store import InMemoryIdempotencyStore
-from class_management_service.implementations.memory.repositories import (
-    InMemoryClassRepository,
-    InMemoryStudentRepository,
-)
 from class_management_service.implementations.memory.store import InMemoryOutboxStats, InMemoryStore
+from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.implementations.observability.health_probes import (
     AlwaysHealthyProbe,
     SqlAlchemyDatabaseProbe,

@@ -81,7 +81,9 @@ class ClassRepositoryProtocol(Protocol):
         if_match: IfMatch | None = None,
     ) -> SchoolClass:
         """PreconditionFailedError when ``if_match`` does not hold the current version (checked
-        under the write's lock); a missing class is ClassNotFoundError either way."""
+        under the write's lock, before anything else: a stale tag fails even for an update that
+        would change nothing); a missing class is ClassNotFoundError either way. An update that
+        changes nothing (``domain.updates``) writes nothing and asks no events."""
 
     async def delete(
         self,
@@ -89,13 +91,14 @@ class ClassRepositoryProtocol(Protocol):
         class_id: UUID,
         events: EventsFor[DeletedClass],
         *,
+        at: datetime,
         force: bool = False,
         if_match: IfMatch | None = None,
     ) -> DeletedClass:
         """``if_match`` as for ``update``. Raises PendingValidationsError while essays of the class
         await a decision, unless ``force``: then those essays are rejected (method ``human``, by
-        ``owner``) and each batch this completes is in ``DeletedClass.completed_batches``, in the
-        same transaction."""
+        ``owner``, at ``at``, the caller's clock time of the delete) and each batch this completes
+        (``completed_at`` = ``at``) is in ``DeletedClass.completed_batches``, in the same transaction."""
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         """Students of a class by last, first name; ``owner=None`` is a trusted internal caller."""
@@ -122,7 +125,10 @@ class StudentRepositoryProtocol(Protocol):
         *,
         if_match: IfMatch | None = None,
     ) -> StudentUpdate:
-        """``if_match`` as for classes: PreconditionFailedError when the version is not current."""
+        """``if_match`` as for classes: PreconditionFailedError when the version is not current,
+        checked first. Names merge as ``domain.updates.merged_names`` decides; every class added or
+        removed that the student is not in must be the owner's (ClassNotFoundError naming them,
+        nothing written); an update that changes nothing writes nothing and asks no events."""
 
     async def delete(
         self,
@@ -130,11 +136,13 @@ class StudentRepositoryProtocol(Protocol):
         student_id: UUID,
         events: EventsFor[DeletedStudent],
         *,
+        at: datetime,
         force: bool = False,
         if_match: IfMatch | None = None,
     ) -> DeletedStudent:
         """``if_match`` as for ``update``. Raises PendingValidationsError while a pending essay
-        lists the student as a candidate, unless ``force``: then those essays are rejected, as for a class."""
+        lists the student as a candidate, unless ``force``: then those essays are rejected at
+        ``at``, as for a class."""
 
 
 class AssociationRepositoryProtocol(Protocol):
@@ -184,7 +192,10 @@ class AssociationRepositoryProtocol(Protocol):
     async def decide_expired(
         self, now: datetime, policy: TimeoutPolicy, events: EventsFor[CompletedBatch]
     ) -> Sequence[CompletedBatch]:
-        """Decide up to ``policy.batch_limit`` open batches whose deadline passed, one transaction each."""
+        """Decide up to ``policy.batch_limit`` open batches whose deadline passed, one transaction each.
+
+        Essays without a confident candidate go to the class's placeholder student, created once
+        and enrolled in the class, again if the teacher took it out: its essays stay on the roster."""
 
 
 class IdempotencyStoreProtocol(Protocol):

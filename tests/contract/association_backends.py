@@ -49,12 +49,10 @@ from class_management_service.domain.models import NewClass, NewStudent, SchoolC
 from class_management_service.implementations.memory.association_repository import (
     InMemoryAssociationRepository,
 )
+from class_management_service.implementations.memory.class_repository import InMemoryClassRepository
 from class_management_service.implementations.memory.idempotency_store import InMemoryIdempotencyStore
-from class_management_service.implementations.memory.repositories import (
-    InMemoryClassRepository,
-    InMemoryStudentRepository,
-)
 from class_management_service.implementations.memory.store import InMemoryStore
+from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.implementations.postgres.association_repository import (
     AsyncpgAssociationRepository,
 )

@@ -29,12 +29,10 @@ from class_management_service.domain.models import (
     StudentChanges,
     Unset,
 )
+from class_management_service.implementations.memory.class_repository import InMemoryClassRepository
 from class_management_service.implementations.memory.idempotency_store import InMemoryIdempotencyStore
-from class_management_service.implementations.memory.repositories import (
-    InMemoryClassRepository,
-    InMemoryStudentRepository,
-)
 from class_management_service.implementations.memory.store import InMemoryOutboxStats, InMemoryStore
+from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
 from class_management_service.implementations.postgres.idempotency_store import AsyncpgIdempotencyStore
 from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats

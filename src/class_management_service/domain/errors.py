@@ -165,3 +165,14 @@ class PreconditionFailedError(ClassManagementError):
             "The resource changed since the version in If-Match; read it again",
             {"resource_id": str(resource_id)},
         )
+
+
+class EmptyNameError(ClassManagementError):
+    """An update would leave a student with neither a first nor a last name."""
+
+    code = "VALIDATION_ERROR"
+
+    def __init__(self) -> None:
+        message = "first_name and last_name cannot both be empty"
+        error = {"loc": ["body", "person_name"], "msg": message, "type": "value_error"}
+        super().__init__(f"Request validation failed: {message}", {"errors": [error]})

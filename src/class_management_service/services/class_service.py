@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
-from class_management_service.domain import association_event_builders, event_builders
+from class_management_service.domain import association_event_builders, class_notifications, event_builders
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.models import (
@@ -62,7 +62,7 @@ class ClassService:
             new,
             lambda c: [
                 event_builders.class_created(c, actor),
-                association_event_builders.class_created_notification(c, actor),
+                class_notifications.class_created_notification(c, actor),
             ],
             key=key,
         )
@@ -108,7 +108,7 @@ class ClassService:
             completed = association_event_builders.completed_batches_events(deleted.completed_batches, at)
             return [*completed, event_builders.class_deleted(deleted, actor, at)]
 
-        await self._classes.delete(actor.user_id, class_id, events, force=force, if_match=if_match)
+        await self._classes.delete(actor.user_id, class_id, events, at=at, force=force, if_match=if_match)
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         """``owner=None`` means a trusted internal service is asking."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -21,13 +21,11 @@ from class_management_service.domain.models import (
     RosterEntry,
     SchoolClass,
 )
+from class_management_service.domain.name_order import in_name_order
 from class_management_service.domain.preconditions import IfMatch
+from class_management_service.domain.updates import is_class_changed
 from class_management_service.implementations.postgres import class_statements as sql
-from class_management_service.implementations.postgres.connection import (
-    pg_connection,
-    require_version,
-    transaction_if,
-)
+from class_management_service.implementations.postgres.connection import pg_connection, transaction_if
 from class_management_service.implementations.postgres.courses import CourseCatalog
 from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
@@ -101,10 +99,15 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
     ) -> SchoolClass:
         arguments = (class_id, owner, changes.name, changes.course_code, utc(changes.at))
         async with pg_connection(self._engine) as connection, connection.transaction():
-            await require_version(connection, sql.LOCKED_VERSION, class_id, owner, if_match)
-            row = await connection.fetchrow(sql.UPDATE, *arguments)
-            if row is None:
+            current = await connection.fetchrow(sql.LOCK, class_id, owner)
+            if current is None:
                 raise ClassNotFoundError([class_id])
+            before = to_school_class(current)
+            if if_match is not None:
+                if_match.require(class_id, utc(current["updated_at"]))
+            if not is_class_changed(before, changes):
+                return before
+            row = await connection.fetchrow(sql.UPDATE, *arguments)
             if changes.course_code is not None and row["course_code"] != changes.course_code:
                 raise CourseNotFoundError(changes.course_code)
             updated = to_school_class(row)
@@ -118,6 +121,7 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
         class_id: UUID,
         events: EventsFor[DeletedClass],
         *,
+        at: datetime,
         force: bool = False,
         if_match: IfMatch | None = None,
     ) -> DeletedClass:
@@ -128,7 +132,7 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
                 raise ClassNotFoundError([class_id])
             if if_match is not None:
                 if_match.require(class_id, utc(row["updated_at"]))
-            settled = await settle_class(connection, class_id, owner, datetime.now(UTC), force=force)
+            settled = await settle_class(connection, class_id, owner, at, force=force)
             removed = tuple(await connection.fetchval(sql.DELETE, class_id))
             school_class = to_school_class(row, student_count=len(removed))
             deleted = DeletedClass(school_class, removed, completed_batches=settled)
@@ -145,7 +149,7 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
             rows = await connection.fetch(sql.ROSTER, class_id)
         if not rows or (owner is not None and rows[0]["owner"] != owner):
             raise ClassNotFoundError([class_id])
-        return [to_roster_entry(row) for row in rows if row["student_id"] is not None]
+        return in_name_order(to_roster_entry(row) for row in rows if row["student_id"] is not None)
 
     def _wake_relay(self) -> None:
         if self._doorbell is not None:

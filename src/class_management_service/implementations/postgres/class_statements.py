@@ -35,9 +35,9 @@ FROM {CLASS_WITH_COURSE} WHERE c.created_by_user_id = $1 AND (c.created_at, c.id
 # The total alone, for a page past the end (it has no row to carry it).
 COUNT = f"SELECT {_OWN_CLASS_COUNT}"
 
-# Renames and/or rebinds the class $1 of teacher $2; a NULL name or an unknown code keeps the
-# current value (the caller then rejects the unknown code). The UPDATE takes the row lock first,
-# so writers of one class are serialised and their outbox ids follow commit order.
+# Renames and/or rebinds the class $1 of teacher $2, locked by LOCK; a NULL name or an unknown
+# code keeps the current value (the caller then rejects the unknown code). Writers of one class
+# are serialised by that lock, so their outbox ids follow commit order.
 UPDATE = f"""
 WITH c AS (
     UPDATE classes cl SET
@@ -49,10 +49,7 @@ WITH c AS (
 )
 SELECT {CLASS_COLUMNS} FROM c JOIN courses co ON co.id = c.course_id"""
 
-# The version (updated_at) of the class $1 of teacher $2, locked for a conditional write.
-LOCKED_VERSION = "SELECT updated_at FROM classes WHERE id = $1 AND created_by_user_id = $2 FOR UPDATE"
-
-# Locks the class $1 of teacher $2 for deletion; no membership can be added while it is held.
+# Locks the class $1 of teacher $2 for an update or deletion; no membership can be added while it is held.
 LOCK = f"{GET} FOR UPDATE OF c"
 
 # Deletes the locked class $1 (memberships cascade) and returns who was enrolled, in membership
@@ -65,12 +62,11 @@ WITH members AS (
 )
 SELECT ARRAY(SELECT student_id FROM members ORDER BY created_at, student_id)"""
 
-# The class $1's owner and students by last, first name, then id; no row: no such class.
+# The class $1's owner and students (the repository puts them in name order); no row: no such class.
 ROSTER = """
 SELECT c.created_by_user_id AS owner, s.id AS student_id, s.first_name, s.last_name,
        s.legal_full_name, s.email
 FROM classes c
 LEFT JOIN class_student_association m ON m.class_id = c.id
 LEFT JOIN students s ON s.id = m.student_id
-WHERE c.id = $1
-ORDER BY s.last_name, s.first_name, s.id"""
+WHERE c.id = $1"""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from uuid import UUID
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,9 +12,7 @@ from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 from sqlalchemy.util import greenlet_spawn
 
 from class_management_service import private_apis
-from class_management_service.domain.preconditions import IfMatch
 from class_management_service.implementations.database import translate_database_errors
-from class_management_service.implementations.sql_common import utc
 
 
 @asynccontextmanager
@@ -64,19 +61,3 @@ def _is_checkin_io_free(engine: AsyncEngine) -> bool:
 def transaction_if(connection: asyncpg.Connection, is_needed: bool) -> AbstractAsyncContextManager[object]:
     """A transaction only when a write spans statements; a single statement is atomic on its own."""
     return connection.transaction() if is_needed else nullcontext()
-
-
-async def require_version(
-    connection: asyncpg.Connection,
-    locked_version: str,
-    resource_id: UUID,
-    owner: str,
-    if_match: IfMatch | None,
-) -> None:
-    """Inside the write's transaction: lock the row and hold it to ``If-Match``; a missing row is
-    left to the write itself (its 404 takes precedence, RFC 9110 §13.2.1)."""
-    if if_match is None:
-        return
-    current = await connection.fetchval(locked_version, resource_id, owner)
-    if current is not None:
-        if_match.require(resource_id, utc(current))

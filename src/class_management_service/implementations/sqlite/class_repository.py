@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +20,9 @@ from class_management_service.domain.models import (
     RosterEntry,
     SchoolClass,
 )
+from class_management_service.domain.name_order import in_name_order
 from class_management_service.domain.preconditions import IfMatch
+from class_management_service.domain.updates import is_class_changed
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import class_statements as sql
@@ -28,8 +31,6 @@ from class_management_service.implementations.sqlite.idempotency_store import co
 from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
 from class_management_service.implementations.sqlite.pending_guard import settle_class_pending
 from class_management_service.implementations.sqlite.rows import to_roster_entry, to_school_class
-from class_management_service.implementations.sqlite.versions import require_version
-from class_management_service.models_db import classes
 from class_management_service.protocols import ClassRepositoryProtocol, EventsFor
 
 
@@ -93,12 +94,17 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
             "course_code": changes.course_code,
             "at": utc(changes.at),
         }
-        # The UPDATE row lock serialises writers of this class, so outbox ids follow commit order.
+        # The write transaction (BEGIN IMMEDIATE) serialises writers, so outbox ids follow commit order.
         async with translate_database_errors(), self._sessions.begin() as session:
-            await require_version(session, classes, class_id, owner, if_match)
-            row = (await session.execute(sql.UPDATE, params)).one_or_none()
-            if row is None:
+            current = (await session.execute(sql.GET, params)).one_or_none()
+            if current is None:
                 raise ClassNotFoundError([class_id])
+            before = to_school_class(current)
+            if if_match is not None:
+                if_match.require(class_id, before.updated_at)
+            if not is_class_changed(before, changes):
+                return before
+            row = (await session.execute(sql.UPDATE, params)).one()
             if changes.course_code is not None and row.course_code != changes.course_code:
                 raise CourseNotFoundError(changes.course_code)
             school_class = to_school_class(row)
@@ -111,6 +117,7 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
         class_id: UUID,
         events: EventsFor[DeletedClass],
         *,
+        at: datetime,
         force: bool = False,
         if_match: IfMatch | None = None,
     ) -> DeletedClass:
@@ -121,7 +128,7 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
                 raise ClassNotFoundError([class_id])
             if if_match is not None:
                 if_match.require(class_id, utc(row.updated_at))
-            completed = await settle_class_pending(session, class_id, owner, force=force)
+            completed = await settle_class_pending(session, class_id, owner, at, force=force)
             # Read after the lock: no membership can be added to the class while it is held.
             members = (await session.execute(sql.DELETE_MEMBERS, params)).all()
             removed = in_read_order({member.student_id: utc(member.created_at) for member in members})
@@ -136,4 +143,4 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
             rows = (await session.execute(sql.ROSTER, {"class_id": class_id})).all()
         if not rows or (owner is not None and rows[0].owner != owner):
             raise ClassNotFoundError([class_id])
-        return [to_roster_entry(row) for row in rows if row.student_id is not None]
+        return in_name_order(to_roster_entry(row) for row in rows if row.student_id is not None)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.domain.errors import DuplicateStudentEmailError, StudentNotFoundError
 from class_management_service.domain.idempotency import IdempotentWrite
-from class_management_service.domain.memberships import enrolment, in_read_order, membership_change
+from class_management_service.domain.memberships import enrolment, in_read_order
 from class_management_service.domain.models import (
-    UNSET,
     DeletedStudent,
     NewStudent,
     Page,
@@ -25,6 +25,7 @@ from class_management_service.domain.models import (
     StudentUpdate,
 )
 from class_management_service.domain.preconditions import IfMatch
+from class_management_service.domain.updates import named_class_ids, student_edit
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import memberships as members
@@ -35,8 +36,7 @@ from class_management_service.implementations.sqlite.outbox_writer import add_ou
 from class_management_service.implementations.sqlite.pending_guard import settle_student_pending
 from class_management_service.implementations.sqlite.rows import to_student
 from class_management_service.implementations.sqlite.student_listing import like_literal, student_listing
-from class_management_service.implementations.sqlite.versions import require_version
-from class_management_service.models_db import STUDENT_EMAIL_INDEX, students
+from class_management_service.models_db import STUDENT_EMAIL_INDEX
 from class_management_service.protocols import EventsFor, StudentRepositoryProtocol
 
 
@@ -112,32 +112,26 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         *,
         if_match: IfMatch | None = None,
     ) -> StudentUpdate:
-        at = utc(changes.at)
-        params = {
-            "owner": owner,
-            "student_id": student_id,
-            "new_first_name": changes.first_name,
-            "new_last_name": changes.last_name,
-            "new_legal_full_name": changes.legal_full_name,
-            "set_email": changes.email is not UNSET,
-            "new_email": None if changes.email is UNSET else changes.email,
-            "at": at,
-        }
-        # The UPDATE takes the row lock first: concurrent writers of one student queue here, so
-        # the memberships read next are current and outbox ids follow commit order.
+        params = {"owner": owner, "student_id": student_id}
+        # The write transaction (BEGIN IMMEDIATE) serialises writers: what is read here stays
+        # current until the commit, and outbox ids follow commit order.
         async with translate_database_errors(), _unique_email(), self._sessions.begin() as session:
-            await require_version(session, students, student_id, owner, if_match)
-            row = (await session.execute(sql.UPDATE, params)).one_or_none()
+            row = (await session.execute(sql.FIND, params)).one_or_none()
             if row is None:
-                raise await _why_update_matched_nothing(session, params)
+                raise StudentNotFoundError(student_id)
+            if if_match is not None:
+                if_match.require(student_id, utc(row.updated_at))
             joined = await members.memberships(session, student_id)
-            change = membership_change(joined, changes.add_class_ids, changes.remove_class_ids, at)
-            await members.require_owned_classes(session, owner, change.added)
-            await members.remove_memberships(session, student_id, change.removed)
-            await members.add_memberships(session, student_id, change.joined)
-            result = StudentUpdate(to_student(row, change.class_ids), change.added, change.removed)
-            await add_outbox_events(session, events(result))
-        return result
+            await members.require_owned_classes(session, owner, named_class_ids(joined, changes))
+            edit = student_edit(to_student(row, in_read_order(joined)), joined, changes)
+            if not edit.is_changed:
+                return edit.outcome
+            if (await session.execute(sql.UPDATE, _row_values(edit.student, params))).first() is None:
+                raise DuplicateStudentEmailError()
+            await members.remove_memberships(session, student_id, edit.membership.removed)
+            await members.add_memberships(session, student_id, edit.membership.joined)
+            await add_outbox_events(session, events(edit.outcome))
+        return edit.outcome
 
     async def delete(
         self,
@@ -145,6 +139,7 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         student_id: UUID,
         events: EventsFor[DeletedStudent],
         *,
+        at: datetime,
         force: bool = False,
         if_match: IfMatch | None = None,
     ) -> DeletedStudent:
@@ -155,7 +150,7 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
                 raise StudentNotFoundError(student_id)
             if if_match is not None:
                 if_match.require(student_id, utc(row.updated_at))
-            completed = await settle_student_pending(session, student_id, owner, force=force)
+            completed = await settle_student_pending(session, student_id, owner, at, force=force)
             # Read after the lock: no membership can be added to the student while it is held.
             joined = await members.memberships(session, student_id)
             await session.execute(sql.DELETE, params)
@@ -164,8 +159,12 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         return deleted
 
 
-async def _why_update_matched_nothing(session: AsyncSession, params: dict[str, Any]) -> Exception:
-    """No such student of this owner, or the new email is taken."""
-    if (await session.execute(sql.FIND, params)).first() is None:
-        return StudentNotFoundError(params["student_id"])
-    return DuplicateStudentEmailError()
+def _row_values(student: Student, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **params,
+        "new_first_name": student.first_name,
+        "new_last_name": student.last_name,
+        "new_legal_full_name": student.legal_full_name,
+        "new_email": student.email,
+        "at": utc(student.updated_at),
+    }
