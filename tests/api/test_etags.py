@@ -134,3 +134,22 @@ async def test_replayed_create_carries_the_same_tag_when_the_key_repeats(api: Ap
     again = await api.client.post("/v1/classes/", json=body, headers=headers)
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.headers["ETag"] == first.headers["ETag"]
+
+
+async def test_no_op_put_is_412_when_stale_and_a_200_writing_nothing_when_current(api: Api) -> None:
+    created, stale = await _class(api)
+    path = f"/v1/classes/{created['id']}"
+    renamed = await api.client.put(path, json={"name": "9B"}, headers=api.headers())
+    current = renamed.headers["ETag"]
+    before, events = await api.get_json(path), len(await api.outbox())
+
+    refused = await api.client.put(path, json={"name": "9B"}, headers=api.headers(**{"If-Match": stale}))
+    same = await api.client.put(path, json={"name": "9B"}, headers=api.headers(**{"If-Match": current}))
+
+    assert refused.status_code == 412
+    assert_error(await refused.get_json(), "PRECONDITION_FAILED")
+    assert same.status_code == 200
+    assert await same.get_json() == before
+    assert same.headers["ETag"] == current
+    assert await api.get_json(path) == before
+    assert len(await api.outbox()) == events
