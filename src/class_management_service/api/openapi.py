@@ -1,4 +1,5 @@
-"""OpenAPI tweaks quart-schema cannot express: uuid path ids and the required identity header."""
+"""OpenAPI tweaks quart-schema cannot express: uuid path ids, identity headers, every error status,
+summaries and tags, and the constraints the service enforces beyond its request models."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from typing import Any
 from quart_schema import OpenAPIProvider
 from werkzeug.routing import BaseConverter, Rule
 
+from class_management_service.api.openapi_constraints import tighten_request_schemas
+from class_management_service.api.openapi_operations import OPERATIONS, error_response, error_statuses
 from class_management_service.api.request_context import (
     INTERNAL_KEY_HEADER,
     SERVICE_ID_HEADER,
     USER_HEADER,
 )
+from class_management_service.api.schemas import ErrorModel
 
 _TEACHER_PREFIXES = ("/v1/classes", "/v1/batches")
 _INTERNAL_PREFIX = "/internal/v1"
@@ -63,17 +67,39 @@ class ClassManagementOpenAPIProvider(OpenAPIProvider):
             parameter["schema"] = dict(_EXTERNAL_ID)
         return parameter
 
+    def schema(self) -> dict[str, Any]:
+        document = super().schema()
+        error_schema = ErrorModel.model_json_schema(ref_template="#/components/schemas/{model}")
+        document["components"]["schemas"].update({**error_schema.pop("$defs"), "ErrorModel": error_schema})
+        tighten_request_schemas(document)
+        return document
+
     def build_paths(self, rule: Rule) -> tuple[dict[str, Any], dict[str, Any]]:
         paths, components = super().build_paths(rule)
-        for operations in paths.values():
-            for operation in operations.values():
-                if not operation.get("responses"):
-                    operation["responses"] = _UNMODELLED_RESPONSES.get(rule.rule, _DEFAULT_RESPONSES)
         headers = _headers_of(rule.rule)
         for operations in paths.values():
-            for operation in operations.values():
+            for method, operation in operations.items():
+                _complete(operation, method.upper(), rule.rule)
                 operation["parameters"] = [*operation["parameters"], *headers]
         return paths, components
+
+
+def _complete(operation: dict[str, Any], method: str, rule: str) -> None:
+    """Adds the summary, tag and every error status; a JSON body is always required."""
+    if not operation.get("responses"):
+        operation["responses"] = _UNMODELLED_RESPONSES.get(rule, _DEFAULT_RESPONSES)
+    described = OPERATIONS.get((method, rule))
+    if described is not None:
+        if operation.get("summary"):
+            operation["description"] = operation["summary"]
+        operation["summary"] = described.summary
+        operation["tags"] = [described.tag]
+    body = operation.get("requestBody")
+    if body is not None:
+        body["required"] = True
+    has_input = body is not None or any(p.get("in") in {"query", "path"} for p in operation["parameters"])
+    for status in sorted(error_statuses(method, rule, has_body=body is not None, has_input=has_input)):
+        operation["responses"][str(status)] = error_response(status)
 
 
 def _headers_of(rule: str) -> list[dict[str, Any]]:
