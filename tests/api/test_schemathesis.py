@@ -143,8 +143,15 @@ def _without_cursor(strategy: Any) -> Any:
     return strategy.filter(lambda case: not (case.query or {}).get("cursor"))
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    assert len(keys) == len(set(keys)), f"duplicate keys in /openapi.json: {keys}"
+    return dict(pairs)
+
+
 async def _schema(api: Api) -> OpenApiSchema:
-    document = await (await api.client.get("/openapi.json")).get_json()
+    raw = await (await api.client.get("/openapi.json")).get_data(as_text=True)
+    document = json.loads(raw, object_pairs_hook=_no_duplicate_keys)  # browsers' parsers refuse them
     return schemathesis.openapi.from_dict(document)
 
 

@@ -36,6 +36,9 @@ _UNMODELLED_RESPONSES: dict[str, dict[str, Any]] = {
         },
         "503": {"description": "Not ready: the database is unreachable", "content": _JSON_OBJECT},
     },
+    "/asyncapi.json": {
+        "200": {"description": "The AsyncAPI 3 document of the events", "content": _JSON_OBJECT}
+    },
     "/metrics": {
         "200": {
             "description": "Prometheus text exposition",
@@ -86,8 +89,10 @@ class ClassManagementOpenAPIProvider(OpenAPIProvider):
 
 def _complete(operation: dict[str, Any], method: str, rule: str) -> None:
     """Adds the summary, tag and every error status; a JSON body is always required."""
-    if not operation.get("responses"):
-        operation["responses"] = _UNMODELLED_RESPONSES.get(rule, _DEFAULT_RESPONSES)
+    # quart-schema keys responses by int; JSON keys are strings, and "400" beside 400 is a duplicate.
+    operation["responses"] = {str(status): response for status, response in operation["responses"].items()}
+    if not operation["responses"]:
+        operation["responses"] = dict(_UNMODELLED_RESPONSES.get(rule, _DEFAULT_RESPONSES))
     described = OPERATIONS.get((method, rule))
     if described is not None:
         if operation.get("summary"):
