@@ -29,33 +29,55 @@ class Channel:
     topic: str
     payload: type[BaseModel]
     key: str
+    key_fields: tuple[str, ...]  # where in ``data`` (dots for nesting) the key's value also appears
     action: Literal["send", "receive"] = "send"
 
 
 CHANNELS = (
-    Channel("classCreated", events.CLASS_CREATED_TOPIC, events.ClassCreatedV1, "The class id"),
-    Channel("classUpdated", events.CLASS_UPDATED_TOPIC, events.ClassUpdatedV1, "The class id"),
-    Channel("classDeleted", events.CLASS_DELETED_TOPIC, events.ClassDeletedV1, "The class id"),
-    Channel("studentCreated", events.STUDENT_CREATED_TOPIC, events.StudentCreatedV1, "The student id"),
-    Channel("studentUpdated", events.STUDENT_UPDATED_TOPIC, events.StudentUpdatedV1, "The student id"),
-    Channel("studentDeleted", events.STUDENT_DELETED_TOPIC, events.StudentDeletedV1, "The student id"),
+    Channel("classCreated", events.CLASS_CREATED_TOPIC, events.ClassCreatedV1, "The class id", ("class_id",)),
+    Channel("classUpdated", events.CLASS_UPDATED_TOPIC, events.ClassUpdatedV1, "The class id", ("class_id",)),
+    Channel("classDeleted", events.CLASS_DELETED_TOPIC, events.ClassDeletedV1, "The class id", ("class_id",)),
+    Channel(
+        "studentCreated",
+        events.STUDENT_CREATED_TOPIC,
+        events.StudentCreatedV1,
+        "The student id",
+        ("student_id",),
+    ),
+    Channel(
+        "studentUpdated",
+        events.STUDENT_UPDATED_TOPIC,
+        events.StudentUpdatedV1,
+        "The student id",
+        ("student_id",),
+    ),
+    Channel(
+        "studentDeleted",
+        events.STUDENT_DELETED_TOPIC,
+        events.StudentDeletedV1,
+        "The student id",
+        ("student_id",),
+    ),
     Channel(
         "associationsConfirmed",
         wire.ASSOCIATIONS_CONFIRMED_TOPIC,
         wire.StudentAssociationsConfirmedV1,
         "The batch id",
+        ("batch_id",),
     ),
     Channel(
         "teacherNotification",
         wire.TEACHER_NOTIFICATION_TOPIC,
         wire.TeacherNotificationRequestedV1,
         "The id of what the notification is about: the batch, class or student",
+        ("batch_id", "class_id", "payload.student_id"),
     ),
     Channel(
         "authorMatchesSuggested",
         wire.SUGGESTIONS_TOPIC,
         wire.BatchAuthorMatchesSuggestedV1,
         "Any (the producer's choice); not read",
+        (),
         action="receive",
     ),
 )
@@ -115,6 +137,8 @@ def _message(channel: Channel) -> Schema:
             "kafka": {"key": {"type": "string", "description": channel.key}, "bindingVersion": "0.5.0"}
         },
     }
+    if channel.key_fields:
+        message["x-key-fields"] = list(channel.key_fields)  # the key equals one of these ``data`` fields
     if channel.action == "send":
         message["headers"] = _HEADERS
     return message
