@@ -124,7 +124,7 @@ async def test_every_published_message_matches_the_asyncapi_document(
     problems: list[str] = []
     for record in kafka_tail.records:
         problems += _problems(document, messages[record.topic], record)
-    print(f"asyncapi: {len(kafka_tail.records)} messages on {len(sent_topics)} topics validated")  # noqa: T201
+    print(f"asyncapi: {len(kafka_tail.records)} messages on {len(sent_topics)} topics validated")
     assert not problems, "\n".join(problems)
     assert {record.topic for record in kafka_tail.records} == sent_topics  # every documented topic, no other
 
