@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from class_management_service.api.asgi_connection import WholeBodyHTTPConnection
 from class_management_service.api.batch_routes import batch_bp
 from class_management_service.api.class_routes import class_bp
+from class_management_service.api.cors import install_cors
 from class_management_service.api.docs_routes import SWAGGER_CSS_URL, SWAGGER_JS_URL, docs_bp
 from class_management_service.api.error_handlers import register_error_handlers
 from class_management_service.api.health_routes import health_bp
@@ -165,6 +166,8 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
         thaw_startup_objects()
 
     install_request_hooks(app, metrics)
+    if settings.cors_origins:
+        install_cors(app, settings.cors_origins)
     app.url_map.converters["class_id"] = ClassIdConverter
     for blueprint in (health_bp, docs_bp, class_bp, student_bp, batch_bp, internal_bp):
         app.register_blueprint(blueprint)

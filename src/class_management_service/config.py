@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/class_management.db"
+_ORIGIN = re.compile(r"https?://[^/\s?#]+")
+
+
+def _split_origins(value: str) -> tuple[str, ...]:
+    return tuple(origin for part in value.split(",") if (origin := part.strip()))
 
 
 class Settings(BaseSettings):
@@ -67,12 +73,30 @@ class Settings(BaseSettings):
     # without it can then only come from inside, and is served as an internal call (logged).
     roster_without_user_id_is_internal: bool = False
 
+    # Browser origins allowed to call the API cross-origin, comma-separated ("https://app.example.org,
+    # http://localhost:5173", or "*"). Empty: no CORS headers at all, as behind a gateway that owns CORS.
+    cors_allowed_origins: str = ""
+
     use_mock_repository: bool = False
     internal_api_key: SecretStr = SecretStr("")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins_are_exact(cls, value: str) -> str:
+        # A browser's Origin is scheme://host[:port], never with a path or a trailing slash: an
+        # entry that has one would match nothing, so it is refused at start-up instead.
+        for origin in _split_origins(value):
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"not an origin (scheme://host[:port]): {origin!r}")
+        return value
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        return _split_origins(self.cors_allowed_origins)
 
     @property
     def is_kafka_configured(self) -> bool:

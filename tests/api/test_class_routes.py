@@ -344,9 +344,11 @@ async def _roster_fixture(api: Api) -> tuple[Json, list[Json]]:
 
 def _roster_line(student: Json, legal: str) -> dict[str, Any]:
     return {
+        "id": student["id"],
         "student_id": student["id"],
         "first_name": student["first_name"],
         "last_name": student["last_name"],
+        "legal_full_name": legal,
         "full_legal_name": legal,
         "email": student["email"],
     }

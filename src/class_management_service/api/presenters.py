@@ -68,9 +68,11 @@ def roster_body(entries: Sequence[RosterEntry]) -> Body:
     return {
         "students": [
             {
+                "id": str(entry.student_id),
                 "student_id": str(entry.student_id),
                 "first_name": entry.first_name,
                 "last_name": entry.last_name,
+                "legal_full_name": entry.legal_full_name,
                 "full_legal_name": entry.legal_full_name,
                 "email": entry.email,
             }

@@ -113,7 +113,11 @@ async def authenticate_request() -> None:
     """Runs before body validation so an anonymous request is a 401, whatever its body.
 
     Teacher routes need ``X-User-ID``; internal routes need the internal key and ``X-Service-ID``.
+    OPTIONS needs neither: Quart answers it itself (the Allow header, and CORS headers where CORS
+    is on) without running a handler, and browsers send CORS preflights without custom headers.
     """
+    if request.method == "OPTIONS":
+        return
     if request.blueprint == INTERNAL_BLUEPRINT:
         if not is_internal_service():
             raise AuthenticationError(

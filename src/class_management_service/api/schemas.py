@@ -159,17 +159,20 @@ class StudentListModel(BaseModel):
 
 
 class RosterStudentModel(BaseModel):
-    """One roster line, in the shape the NLP matcher reads."""
+    """One roster line: the student resource's names, and the names the NLP matcher reads."""
 
-    student_id: UUID
+    id: UUID
+    student_id: UUID = Field(description="The same as `id`; kept for the NLP matcher")
     first_name: str
     last_name: str
-    full_legal_name: str
+    legal_full_name: str
+    full_legal_name: str = Field(description="The same as `legal_full_name`; kept for the NLP matcher")
     email: str | None
 
 
 class RosterModel(BaseModel):
-    """The students of one class ordered by last, first name."""
+    """A class's students by last name, first name, then id, in Unicode collation (the UCA's default order):
+    case and accents do not separate names, as in Aaron, Åberg, Adams, berg, Berg, Öst, Zulu."""
 
     students: list[RosterStudentModel]
 

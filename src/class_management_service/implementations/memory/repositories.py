@@ -24,6 +24,7 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+from class_management_service.domain.name_order import name_order
 from class_management_service.implementations.memory.pending_guard import settle_pending
 from class_management_service.implementations.memory.store import (
     InMemoryStore,
@@ -95,7 +96,7 @@ class InMemoryClassRepository(ClassRepositoryProtocol):
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         self._store.owned_class(owner, class_id)
         members = [self._store.students[sid] for cid, sid in self._store.memberships if cid == class_id]
-        members.sort(key=lambda s: (s.last_name, s.first_name, s.id))
+        members.sort(key=lambda s: name_order(s.last_name, s.first_name, s.id))
         return [RosterEntry(s.id, s.first_name, s.last_name, s.legal_full_name, s.email) for s in members]
 
 

@@ -20,6 +20,7 @@ from class_management_service.domain.models import (
     RosterEntry,
     SchoolClass,
 )
+from class_management_service.domain.name_order import in_name_order
 from class_management_service.implementations.postgres import class_statements as sql
 from class_management_service.implementations.postgres.connection import pg_connection
 from class_management_service.implementations.postgres.courses import CourseCatalog
@@ -116,7 +117,7 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
             rows = await connection.fetch(sql.ROSTER, class_id)
         if not rows or (owner is not None and rows[0]["owner"] != owner):
             raise ClassNotFoundError([class_id])
-        return [to_roster_entry(row) for row in rows if row["student_id"] is not None]
+        return in_name_order(to_roster_entry(row) for row in rows if row["student_id"] is not None)
 
     def _wake_relay(self) -> None:
         if self._doorbell is not None:

@@ -62,12 +62,11 @@ WITH members AS (
 )
 SELECT ARRAY(SELECT student_id FROM members ORDER BY created_at, student_id)"""
 
-# The class $1's owner and students by last, first name, then id; no row: no such class.
+# The class $1's owner and students (the repository puts them in name order); no row: no such class.
 ROSTER = """
 SELECT c.created_by_user_id AS owner, s.id AS student_id, s.first_name, s.last_name,
        s.legal_full_name, s.email
 FROM classes c
 LEFT JOIN class_student_association m ON m.class_id = c.id
 LEFT JOIN students s ON s.id = m.student_id
-WHERE c.id = $1
-ORDER BY s.last_name, s.first_name, s.id"""
+WHERE c.id = $1"""

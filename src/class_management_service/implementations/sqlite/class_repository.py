@@ -18,6 +18,7 @@ from class_management_service.domain.models import (
     RosterEntry,
     SchoolClass,
 )
+from class_management_service.domain.name_order import in_name_order
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import class_statements as sql
@@ -109,4 +110,4 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
             rows = (await session.execute(sql.ROSTER, {"class_id": class_id})).all()
         if not rows or (owner is not None and rows[0].owner != owner):
             raise ClassNotFoundError([class_id])
-        return [to_roster_entry(row) for row in rows if row.student_id is not None]
+        return in_name_order(to_roster_entry(row) for row in rows if row.student_id is not None)

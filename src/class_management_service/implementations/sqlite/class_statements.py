@@ -97,5 +97,5 @@ ROSTER = (
     .outerjoin(class_students, class_students.c.class_id == classes.c.id)
     .outerjoin(students, students.c.id == class_students.c.student_id)
     .where(classes.c.id == bindparam("class_id"))
-    .order_by(students.c.last_name, students.c.first_name, students.c.id)
+    # No ORDER BY: the repository puts the students in name order (domain/name_order.py).
 )

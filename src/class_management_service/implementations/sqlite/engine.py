@@ -1,4 +1,4 @@
-"""The embedded SQLite engine: Unicode lower(), WAL, foreign keys, and writers that lock up front."""
+"""The embedded SQLite engine: Unicode lower(), ICU name keys, WAL, foreign keys, up-front write locks."""
 
 from __future__ import annotations
 
