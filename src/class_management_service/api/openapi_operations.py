@@ -13,13 +13,17 @@ from typing import Any
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorModel"}
 
+# Every status an operation may list besides its success; ``_EXTRA_STATUSES`` may name any of them.
 STATUS_DESCRIPTIONS: dict[int, str] = {
+    304: "Not modified: the `If-None-Match` ETag is current (no body)",
     400: "Invalid input: body, query, path id or header (`VALIDATION_ERROR` and the domain's 400 codes)",
     401: "No valid identity: `X-User-ID`, or the internal key with `X-Service-ID` (`AUTHENTICATION_ERROR`)",
     404: "Not found, or owned by another teacher (`*_NOT_FOUND`)",
     409: "Conflicts with the current state (duplicate email, pending validations, decided essays)",
     413: "The body is larger than the configured limit (`PAYLOAD_TOO_LARGE`)",
+    412: "The `If-Match` ETag is stale (`PRECONDITION_FAILED`)",
     415: "A body that is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`)",
+    422: "The `Idempotency-Key` was used with a different body",
     503: "The database is unreachable; retry after `Retry-After` seconds",
 }
 
@@ -79,7 +83,7 @@ _API_PREFIXES = ("/v1/", "/internal/v1/")
 
 
 def error_statuses(method: str, rule: str, *, has_body: bool, has_input: bool) -> frozenset[int]:
-    """Every error status the operation can answer, derived from where its input comes from."""
+    """Every status besides success the operation can answer, derived from where its input comes from."""
     if not rule.startswith(_API_PREFIXES):
         return frozenset()
     statuses = {401, 503}  # every API route checks identity and reads the database
