@@ -95,8 +95,10 @@ def _complete(operation: dict[str, Any], method: str, rule: str) -> None:
         operation["responses"] = dict(_UNMODELLED_RESPONSES.get(rule, _DEFAULT_RESPONSES))
     described = OPERATIONS.get((method, rule))
     if described is not None:
-        if operation.get("summary"):
-            operation["description"] = operation["summary"]
+        # quart-schema made the docstring's first paragraph the summary: it leads the description now.
+        docstring = [operation.get("summary"), operation.get("description")]
+        if any(docstring):
+            operation["description"] = "\n\n".join(part for part in docstring if part)
         operation["summary"] = described.summary
         operation["tags"] = [described.tag]
     body = operation.get("requestBody")
