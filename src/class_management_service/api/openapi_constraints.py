@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
+
 # The courses migration 0002 seeds; a class is bound to exactly one of them.
 COURSE_CODES = ("ENG5", "ENG6", "ENG7", "SV1", "SV2", "SV3")
 # Something other than whitespace, and no NUL (PostgreSQL rejects NUL in text).
@@ -42,6 +44,25 @@ def _stripped(max_length: int, *, may_be_empty: bool) -> Callable[[Schema], None
     return rule
 
 
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+# email-validator (behind pydantic's EmailStr) refuses special-use domains such as `.test`.
+_SPECIAL_USE = "|".join(_any_case(name) for name in SPECIAL_USE_DOMAIN_NAMES)
+_NO_SPECIAL_USE_DOMAIN = rf"^(?!.*[.@](?:{_SPECIAL_USE})$).*$"
+
+
+def _deliverable_email(schema: Schema) -> None:
+    schema["pattern"] = _NO_SPECIAL_USE_DOMAIN
+    schema["description"] = "An address whose domain is not special-use (`.test`, `.local`, ...)"
+
+
+def _consistent_decisions(schema: Schema) -> None:
+    # Not expressible in JSON Schema: items with the same `essay_id` must carry the same decision.
+    schema["description"] = "An essay may appear more than once only with the same decision"
+
+
 def _a_name_part(schema: Schema) -> None:
     schema["anyOf"] = [
         {"properties": {"first_name": {"pattern": _NOT_BLANK}}},
@@ -69,6 +90,9 @@ _PROPERTY_RULES: dict[tuple[str, str], Callable[[Schema], None]] = {
     ("PersonNameModel", "first_name"): _stripped(_MAX_NAME, may_be_empty=True),
     ("PersonNameModel", "last_name"): _stripped(_MAX_NAME, may_be_empty=True),
     ("PersonNameModel", "legal_full_name"): _stripped(_MAX_LEGAL_NAME, may_be_empty=False),
+    ("CreateStudentRequest", "email"): _deliverable_email,
+    ("UpdateStudentRequest", "email"): _deliverable_email,
+    ("ConfirmRequest", "associations"): _consistent_decisions,
 }
 _OBJECT_RULES: dict[str, Callable[[Schema], None]] = {
     "PersonNameModel": _a_name_part,
