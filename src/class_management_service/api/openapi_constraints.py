@@ -12,6 +12,8 @@ from typing import Any
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
+from class_management_service.api.request_context import MAX_EXTERNAL_ID_LENGTH
+
 # The courses migration 0002 seeds; a class is bound to exactly one of them.
 COURSE_CODES = ("ENG5", "ENG6", "ENG7", "SV1", "SV2", "SV3")
 # Something other than whitespace, and no NUL (PostgreSQL rejects NUL in text).
@@ -58,6 +60,15 @@ def _deliverable_email(schema: Schema) -> None:
     schema["description"] = "An address whose domain is not special-use (`.test`, `.local`, ...)"
 
 
+def _batch_ids(schema: Schema) -> None:
+    part = rf"[^,\x00]{{0,{MAX_EXTERNAL_ID_LENGTH}}}"
+    schema["pattern"] = rf"^{part}(?:,{part})*$"
+    schema["description"] = (
+        f"Comma-separated batch ids, each at most {MAX_EXTERNAL_ID_LENGTH} characters without NUL;"
+        " blanks are skipped; at most the configured number of ids (internal_max_batch_ids)"
+    )
+
+
 def _consistent_decisions(schema: Schema) -> None:
     # Not expressible in JSON Schema: items with the same `essay_id` must carry the same decision.
     schema["description"] = "An essay may appear more than once only with the same decision"
@@ -99,7 +110,10 @@ _OBJECT_RULES: dict[str, Callable[[Schema], None]] = {
     "DecisionModel": _student_when_confirmed,
 }
 _QUERY_RULES: dict[str, Callable[[Schema], None]] = {"cursor": _opaque_cursor}
-_QUERY_SCHEMA_RULES: dict[str, Callable[[Schema], None]] = {"q": _stripped(_MAX_SEARCH, may_be_empty=True)}
+_QUERY_SCHEMA_RULES: dict[str, Callable[[Schema], None]] = {
+    "q": _stripped(_MAX_SEARCH, may_be_empty=True),
+    "batch_ids": _batch_ids,
+}
 
 
 def _value_schema(schema: Schema) -> Schema:
