@@ -81,6 +81,14 @@ def _a_name_part(schema: Schema) -> None:
     ]
 
 
+def _not_both_blank(schema: Schema) -> None:
+    blank = {"type": "string", "pattern": r"^\s*$"}
+    schema["not"] = {
+        "required": ["first_name", "last_name"],
+        "properties": {"first_name": blank, "last_name": blank},
+    }
+
+
 def _student_when_confirmed(schema: Schema) -> None:
     schema["if"] = {"properties": {"confirmed": {"const": True}}, "required": ["confirmed"]}
     schema["then"] = {
@@ -101,12 +109,16 @@ _PROPERTY_RULES: dict[tuple[str, str], Callable[[Schema], None]] = {
     ("PersonNameModel", "first_name"): _stripped(_MAX_NAME, may_be_empty=True),
     ("PersonNameModel", "last_name"): _stripped(_MAX_NAME, may_be_empty=True),
     ("PersonNameModel", "legal_full_name"): _stripped(_MAX_LEGAL_NAME, may_be_empty=False),
+    ("PersonNameUpdateModel", "first_name"): _stripped(_MAX_NAME, may_be_empty=True),
+    ("PersonNameUpdateModel", "last_name"): _stripped(_MAX_NAME, may_be_empty=True),
+    ("PersonNameUpdateModel", "legal_full_name"): _stripped(_MAX_LEGAL_NAME, may_be_empty=False),
     ("CreateStudentRequest", "email"): _deliverable_email,
     ("UpdateStudentRequest", "email"): _deliverable_email,
     ("ConfirmRequest", "associations"): _consistent_decisions,
 }
 _OBJECT_RULES: dict[str, Callable[[Schema], None]] = {
     "PersonNameModel": _a_name_part,
+    "PersonNameUpdateModel": _not_both_blank,
     "DecisionModel": _student_when_confirmed,
 }
 _QUERY_RULES: dict[str, Callable[[Schema], None]] = {"cursor": _opaque_cursor}
