@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from tests.api.conftest import ERROR_KEYS, INTERNAL_KEY, Api
 from tests.api.matching import Candidate, seed_batch
 
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 60
 # Every registered check; negative_data_rejection only for negative cases (added per run below).
 CHECKS: list[Any] = [check for check in ALL_CHECKS.get_all() if check is not negative_data_rejection]
 BASE_URL = "http://localhost"
