@@ -195,6 +195,22 @@ class InboxEventRow(Base):
     consumed_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+class IdempotencyKeyRow(Base):
+    """A teacher's ``Idempotency-Key``: claimed before a write, completed in the write's transaction."""
+
+    __tablename__ = "idempotency_keys"
+    # The hourly purge of keys older than a day reads it.
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+    owner: Mapped[str] = mapped_column(String(255), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # in_flight | completed
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
 class DeadLetterRow(Base):
     """A consumed message that could not be used: raw bytes, where it came from, and why."""
 
@@ -269,3 +285,4 @@ essay_suggestions: Table = metadata.tables["essay_match_suggestions"]
 inbox_events: Table = metadata.tables["inbox_events"]
 dead_letter_events: Table = metadata.tables["dead_letter_events"]
 event_outbox: Table = metadata.tables["event_outbox"]
+idempotency_keys: Table = metadata.tables["idempotency_keys"]

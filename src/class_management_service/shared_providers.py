@@ -43,6 +43,7 @@ from class_management_service.protocols import (
     DeadLetterStoreProtocol,
     EventPublisherProtocol,
     HealthProbeProtocol,
+    IdempotencyStoreProtocol,
     MessageSourceProtocol,
     MetricsRecorderProtocol,
     MonitorLeadershipProtocol,
@@ -65,6 +66,7 @@ from class_management_service.relay.relay_state import (
 from class_management_service.services.association_service import AssociationService
 from class_management_service.services.class_service import ClassService
 from class_management_service.services.health_service import HealthService
+from class_management_service.services.idempotency_service import IdempotencyService
 from class_management_service.services.relay_health_service import RelayHealthService
 from class_management_service.services.student_service import StudentService
 
@@ -242,6 +244,12 @@ class ServiceProvider(Provider):
         self, associations: AssociationRepositoryProtocol, clock: ClockProtocol
     ) -> AssociationService:
         return AssociationService(associations, clock)
+
+    @provide
+    def idempotency_service(
+        self, store: IdempotencyStoreProtocol, clock: ClockProtocol
+    ) -> IdempotencyService:
+        return IdempotencyService(store, clock)
 
     @provide
     def health_service(

@@ -8,6 +8,7 @@ its own, which the app's database pool cannot share).
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,15 @@ def _draw(strategy: Any, seed_name: str) -> list[AnyCase]:
 
 
 async def _send(api: Api, case: AnyCase) -> tuple[requests.PreparedRequest, SchemathesisResponse]:
-    """Serialises the case exactly as schemathesis would for HTTP, and replays it in-process."""
+    """Serialises the case exactly as schemathesis would for HTTP, and replays it in-process.
+
+    A generated ``Idempotency-Key`` is made unique per case: hypothesis repeats small values, and a
+    key reused with another body is rightly a 422 (a client's keys are unique by contract). A
+    generated ``If-Match`` becomes ``*``: an ETag is opaque, so a made-up one is rightly a 412."""
+    if case.headers and "Idempotency-Key" in case.headers:
+        case.headers["Idempotency-Key"] = uuid.uuid4().hex
+    if case.headers and "If-Match" in case.headers:
+        case.headers["If-Match"] = "*"
     kwargs = case.as_transport_kwargs(base_url=BASE_URL)
     prepared = requests.Request(
         method=kwargs["method"],

@@ -23,6 +23,7 @@ from class_management_service.domain.associations import (
 )
 from class_management_service.domain.consumed_messages import ConsumedMessage
 from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
     ConsumerMetricsProtocol,
@@ -153,7 +154,13 @@ class FakeAssociations(AssociationRepositoryProtocol):
     async def essay(self, essay_id: str) -> EssayAssociation:
         raise NotImplementedError
 
-    async def decide(self, request: DecisionRequest, events: EventsFor[DecisionOutcome]) -> DecisionOutcome:
+    async def decide(
+        self,
+        request: DecisionRequest,
+        events: EventsFor[DecisionOutcome],
+        *,
+        key: IdempotentWrite[DecisionOutcome] | None = None,
+    ) -> DecisionOutcome:
         raise NotImplementedError
 
 

@@ -8,8 +8,14 @@ from typing import Any
 from quart_schema import OpenAPIProvider
 from werkzeug.routing import BaseConverter, Rule
 
+from class_management_service.api.openapi_conditionals import document_conditionals
 from class_management_service.api.openapi_constraints import tighten_request_schemas
-from class_management_service.api.openapi_operations import OPERATIONS, error_response, error_statuses
+from class_management_service.api.openapi_operations import (
+    ERROR_REF,
+    OPERATIONS,
+    error_response,
+    error_statuses,
+)
 from class_management_service.api.request_context import (
     INTERNAL_KEY_HEADER,
     SERVICE_ID_HEADER,
@@ -18,6 +24,7 @@ from class_management_service.api.request_context import (
 from class_management_service.api.schemas import ErrorModel
 
 _TEACHER_PREFIXES = ("/v1/classes", "/v1/batches")
+_API_PREFIXES = ("/v1/", "/internal/v1/")
 _INTERNAL_PREFIX = "/internal/v1"
 _ROSTER_SUFFIX = "/roster"
 _UUID_PARAMETERS = frozenset({"class_id", "student_id"})
@@ -80,10 +87,12 @@ class ClassManagementOpenAPIProvider(OpenAPIProvider):
     def build_paths(self, rule: Rule) -> tuple[dict[str, Any], dict[str, Any]]:
         paths, components = super().build_paths(rule)
         headers = _headers_of(rule.rule)
+        handler = self._app.view_functions[rule.endpoint]
         for operations in paths.values():
             for method, operation in operations.items():
-                _complete(operation, method.upper(), rule.rule)
                 operation["parameters"] = [*operation["parameters"], *headers]
+                document_conditionals(handler, method, operation)  # before _complete: int status keys
+                _complete(operation, method.upper(), rule.rule)
         return paths, components
 
 
@@ -105,8 +114,17 @@ def _complete(operation: dict[str, Any], method: str, rule: str) -> None:
     if body is not None:
         body["required"] = True
     has_input = body is not None or any(p.get("in") in {"query", "path"} for p in operation["parameters"])
+    responses = operation["responses"]
+    if rule.startswith(_API_PREFIXES):  # every API error is the one envelope, by reference
+        for status, response in responses.items():
+            if status[0] in "45" and "application/json" in response.get("content", {}):
+                response["content"] = {"application/json": {"schema": ERROR_REF}}
     for status in sorted(error_statuses(method, rule, has_body=body is not None, has_input=has_input)):
-        operation["responses"][str(status)] = error_response(status)
+        documented = error_response(status)
+        earlier = responses.get(str(status), {}).get("description")
+        if earlier and earlier != ErrorModel.__doc__:  # e.g. the Idempotency-Key's 409: keep both causes
+            documented["description"] = f"{documented['description']}; or: {earlier}"
+        responses[str(status)] = documented
 
 
 def _headers_of(rule: str) -> list[dict[str, Any]]:
