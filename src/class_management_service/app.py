@@ -15,6 +15,7 @@ from class_management_service.api.asgi_connection import WholeBodyHTTPConnection
 from class_management_service.api.batch_routes import batch_bp
 from class_management_service.api.class_routes import class_bp
 from class_management_service.api.cors import install_cors
+from class_management_service.api.docs_routes import SWAGGER_CSS_URL, SWAGGER_JS_URL, docs_bp
 from class_management_service.api.error_handlers import register_error_handlers
 from class_management_service.api.health_routes import health_bp
 from class_management_service.api.internal_routes import internal_bp
@@ -84,6 +85,9 @@ def _configure(app: HuleEduApp, settings: Settings) -> None:
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         INTERNAL_MAX_BATCH_IDS=settings.internal_max_batch_ids,
         ROSTER_WITHOUT_USER_ID_IS_INTERNAL=settings.roster_without_user_id_is_internal,
+        # /docs loads Swagger UI from this service, not a CDN: it works offline and behind firewalls.
+        QUART_SCHEMA_SWAGGER_JS_URL=SWAGGER_JS_URL,
+        QUART_SCHEMA_SWAGGER_CSS_URL=SWAGGER_CSS_URL,
     )
     QuartSchema(
         app,
@@ -167,7 +171,7 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
     if settings.cors_origins:
         install_cors(app, settings.cors_origins)
     app.url_map.converters["class_id"] = ClassIdConverter
-    for blueprint in (health_bp, class_bp, student_bp, batch_bp, internal_bp):
+    for blueprint in (health_bp, docs_bp, class_bp, student_bp, batch_bp, internal_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     QuartDishka(app=app, container=container)

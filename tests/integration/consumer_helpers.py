@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,7 +42,12 @@ async def commit_end_offsets(kafka_bootstrap: str, group: str) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()
     try:
-        (described,) = await admin.describe_topics([SUGGESTIONS_TOPIC])
+        # A topic created a moment ago may not list its partitions yet.
+        for _ in range(100):
+            (described,) = await admin.describe_topics([SUGGESTIONS_TOPIC])
+            if described["partitions"]:
+                break
+            await asyncio.sleep(0.1)
     finally:
         await admin.close()
     partitions = [TopicPartition(SUGGESTIONS_TOPIC, p["partition"]) for p in described["partitions"]]

@@ -70,7 +70,7 @@ class ListQuery(RequestModel):
 
     @model_validator(mode="after")
     def _offset_or_cursor(self) -> ListQuery:
-        if self.cursor is not None and self.offset:
+        if self.cursor and self.offset:  # an empty cursor is no cursor, as in page_request
             raise ValueError("use either offset or cursor, not both")
         return self
 
