@@ -18,7 +18,7 @@ from class_management_service.domain.errors import (
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import DeletedClass, DeletedStudent
 from class_management_service.implementations.sqlite.dead_letter_store import SqlAlchemyDeadLetterStore
-from class_management_service.models_db import dead_letter_events, essay_students
+from class_management_service.models_db_matching import dead_letter_events, essay_students
 from tests.integration.repository_helpers import no_events
 from tests.integration.sqlite_association_helpers import (
     Setting,
