@@ -8,19 +8,16 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from uuid import UUID
 
-from class_management_service.domain.associations import (
-    AssociationBatch,
-    BatchReview,
+from class_management_service.domain.association_decisions import (
     CompletedBatch,
-    DeadLetter,
     DecisionOutcome,
     DecisionRequest,
-    EssayAssociation,
     IngestOutcome,
-    SuggestedBatch,
     TimeoutPolicy,
 )
-from class_management_service.domain.consumed_messages import ConsumedMessage, ConsumerState
+from class_management_service.domain.association_suggestions import SuggestedBatch
+from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
+from class_management_service.domain.consumed_messages import ConsumedMessage, ConsumerState, DeadLetter
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
     ClassChanges,

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from class_management_service.domain.associations import PENDING, REJECTED, DeadLetter, TimeoutPolicy
+from class_management_service.domain.association_decisions import TimeoutPolicy
+from class_management_service.domain.associations import PENDING, REJECTED
+from class_management_service.domain.consumed_messages import DeadLetter
 from class_management_service.domain.errors import (
     BatchNotFoundError,
     ClassNotFoundError,

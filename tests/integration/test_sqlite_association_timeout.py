@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from class_management_service.domain import association_event_builders as builders
-from class_management_service.domain.associations import CONFIRMED, Decision, DecisionRequest, TimeoutPolicy
+from class_management_service.domain.association_decisions import Decision, DecisionRequest, TimeoutPolicy
+from class_management_service.domain.associations import CONFIRMED
 from class_management_service.domain.events import (
     ASSOCIATIONS_CONFIRMED_TOPIC,
     STUDENT_CREATED_TOPIC,

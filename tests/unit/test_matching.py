@@ -8,14 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from class_management_service.domain.associations import (
-    CONFIRMED,
-    PENDING,
-    REJECTED,
-    Decision,
-    EssayAssociation,
-    TimeoutPolicy,
-)
+from class_management_service.domain.association_decisions import Decision, TimeoutPolicy
+from class_management_service.domain.associations import CONFIRMED, PENDING, REJECTED, EssayAssociation
 from class_management_service.domain.errors import (
     AssociationConflictError,
     EssayNotFoundError,

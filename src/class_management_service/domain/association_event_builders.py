@@ -13,13 +13,12 @@ from uuid import UUID, uuid4
 
 from class_management_service.domain import association_events as wire
 from class_management_service.domain import event_builders
-from class_management_service.domain.associations import (
-    BatchReview,
+from class_management_service.domain.association_decisions import (
     CompletedBatch,
     DecisionOutcome,
-    EssayAssociation,
     IngestOutcome,
 )
+from class_management_service.domain.associations import BatchReview, EssayAssociation
 from class_management_service.domain.events import EventData, EventEnvelope, OutboxEvent
 from class_management_service.domain.matching import validation_summary
 from class_management_service.domain.models import Actor, SchoolClass, Student

@@ -8,17 +8,18 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
+from class_management_service.domain.association_decisions import Decision, TimeoutPolicy
+from class_management_service.domain.association_suggestions import (
+    StudentSuggestion,
+    SuggestedBatch,
+    SuggestedEssay,
+)
 from class_management_service.domain.associations import (
     CONFIRMED,
     PENDING,
     REJECTED,
     BatchReview,
-    Decision,
     EssayAssociation,
-    StudentSuggestion,
-    SuggestedBatch,
-    SuggestedEssay,
-    TimeoutPolicy,
 )
 from class_management_service.domain.errors import (
     AssociationConflictError,

@@ -11,17 +11,15 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from class_management_service.domain.associations import (
-    AssociationBatch,
-    BatchReview,
+from class_management_service.domain.association_decisions import (
     CompletedBatch,
     DecisionOutcome,
     DecisionRequest,
-    EssayAssociation,
     IngestOutcome,
-    SuggestedBatch,
     TimeoutPolicy,
 )
+from class_management_service.domain.association_suggestions import SuggestedBatch
+from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
 from class_management_service.domain.errors import EssayNotFoundError
 from class_management_service.domain.matching import (
     apply_decisions,

@@ -8,17 +8,15 @@ from datetime import datetime
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.domain.associations import (
-    AssociationBatch,
-    BatchReview,
+from class_management_service.domain.association_decisions import (
     CompletedBatch,
     DecisionOutcome,
     DecisionRequest,
-    EssayAssociation,
     IngestOutcome,
-    SuggestedBatch,
     TimeoutPolicy,
 )
+from class_management_service.domain.association_suggestions import SuggestedBatch
+from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
 from class_management_service.domain.errors import BatchNotFoundError, EssayNotFoundError
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.matching import (

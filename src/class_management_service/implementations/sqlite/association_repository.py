@@ -11,17 +11,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.domain.associations import (
-    AssociationBatch,
-    BatchReview,
+from class_management_service.domain.association_decisions import (
     CompletedBatch,
     DecisionOutcome,
     DecisionRequest,
-    EssayAssociation,
     IngestOutcome,
-    SuggestedBatch,
     TimeoutPolicy,
 )
+from class_management_service.domain.association_suggestions import SuggestedBatch
+from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
 from class_management_service.domain.errors import EssayNotFoundError
 from class_management_service.domain.matching import apply_decisions, needs_placeholder, timeout_decisions
 from class_management_service.implementations.database import translate_database_errors
