@@ -8,23 +8,28 @@ UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTEST_ARGS ?=
 WORKERS ?= 1
 
-.PHONY: help install run serve migrate test test-only lint fmt services-up services-down bench faults clean
+.PHONY: help install install-runtime run run-embedded serve migrate test test-only lint fmt services-up services-down services-reset tail bench faults clean
 
 help: ## List the commands
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 .tools/bin/uv:
 	PYTHON=$(PYTHON) scripts/bootstrap-uv.sh
 
-install: $(if $(findstring .tools,$(UV)),.tools/bin/uv) ## Create .venv with the locked dependencies
+install: $(if $(findstring .tools,$(UV)),.tools/bin/uv) ## Create .venv with the locked dependencies, test and lint tools (dev group) included
 	$(UV) sync --frozen
 
-run: install ## Serve on :5002 (embedded SQLite unless CLASS_MANAGEMENT_SERVICE_DATABASE_URL is set)
-	$(UV) run --frozen python -m class_management_service migrate
-	$(UV) run --frozen python -m class_management_service serve --workers $(WORKERS)
+install-runtime: $(if $(findstring .tools,$(UV)),.tools/bin/uv) ## Install only what serving needs (no test or lint tools)
+	$(UV) sync --frozen --no-dev --inexact
 
-migrate: install ## Apply database migrations to CLASS_MANAGEMENT_SERVICE_DATABASE_URL (or the default)
-	$(UV) run --frozen python -m class_management_service migrate
+run: install-runtime ## Migrate + serve on :5002: the local services if `make services-up` started them, else embedded SQLite
+	@UV=$(UV) scripts/run.sh auto serve --workers $(WORKERS)
+
+run-embedded: install-runtime ## Migrate + serve on :5002 on embedded SQLite even while the local services run
+	@UV=$(UV) scripts/run.sh embedded serve --workers $(WORKERS)
+
+migrate: install-runtime ## Apply database migrations to the database `make run` would use
+	@UV=$(UV) scripts/run.sh auto migrate
 
 services-up: ## Start PostgreSQL, Redis and Kafka on 127.0.0.1; URLs go to .services.env
 	scripts/services.sh up
@@ -32,15 +37,21 @@ services-up: ## Start PostgreSQL, Redis and Kafka on 127.0.0.1; URLs go to .serv
 services-down: ## Stop what services-up started
 	scripts/services.sh down
 
+services-reset: ## Empty the local services: databases, Kafka topics and offsets, Redis (running or not)
+	scripts/services.sh reset
+
+tail: install-runtime ## Print the service's events from the local Kafka as they arrive (TAIL_ARGS="--from-beginning")
+	$(UV) run --frozen --no-sync python scripts/tail_events.py $(TAIL_ARGS)
+
 lint: install ## ruff format check, ruff lint, mypy --strict, import-linter layer contracts
-	$(UV) run --frozen ruff format --check src tests bench faults
-	$(UV) run --frozen ruff check src tests bench faults
-	$(UV) run --frozen mypy src tests bench faults
+	$(UV) run --frozen ruff format --check src tests bench faults scripts
+	$(UV) run --frozen ruff check src tests bench faults scripts
+	$(UV) run --frozen mypy src tests bench faults scripts
 	$(UV) run --frozen lint-imports
 
 fmt: install ## Format and autofix
-	$(UV) run --frozen ruff format src tests bench faults
-	$(UV) run --frozen ruff check --fix src tests bench faults
+	$(UV) run --frozen ruff format src tests bench faults scripts
+	$(UV) run --frozen ruff check --fix src tests bench faults scripts
 
 test: lint ## Lint, then every test level against real services it starts and stops itself
 	scripts/services.sh up

@@ -8,6 +8,10 @@
 #                      (each only if not already running from this checkout),
 #                      wait until ready, write <repo>/.services.env
 #   down               stop everything started from this checkout
+#   reset              empty every service of this checkout: PostgreSQL's databases
+#                      (recreates an empty cms), Kafka's topics, offsets and log dir,
+#                      Redis's keys; a service that is down gets its data dir wiped
+#                      and stays down
 #   start <service>    start one service (postgres|redis|kafka) and wait for it
 #   stop <service>     stop one service (kafka: SIGTERM, SIGKILL after ~15 s)
 #   restart <service>  stop + start
@@ -805,6 +809,42 @@ cmd_down() {
     return "$rc"
 }
 
+# A running service is emptied in place (postgres, redis) or restarted on an empty log dir
+# (kafka: deleting topics one by one would leave consumer offsets and the KRaft metadata behind);
+# one that is down only loses its data dir. Redis keeps nothing on disk (--save "").
+cmd_reset() {
+    lock_state
+    load_ports
+    if pg_running; then
+        log "postgres: dropping every database, recreating an empty cms"
+        pg_psql_admin <<'EOF'
+SELECT format('DROP DATABASE %I WITH (FORCE)', datname) FROM pg_database
+ WHERE datname NOT IN ('postgres', 'template0', 'template1')
+\gexec
+CREATE DATABASE cms OWNER cms;
+EOF
+    else
+        log "postgres: not running; removing $PG_DATA (the next 'up' initialises a new cluster)"
+        rm -rf "$PG_DATA"
+    fi
+    if redis_running; then
+        log "redis: FLUSHALL"
+        redis-cli -h 127.0.0.1 -p "$REDIS_PORT" FLUSHALL >/dev/null
+    else
+        log "redis: not running (it keeps nothing on disk)"
+    fi
+    if kafka_running || [ -n "$(kafka_stray_pids)" ]; then
+        stop_kafka
+        log "kafka: removing $KAFKA_DATA (topics, consumer offsets, metadata)"
+        rm -rf "$KAFKA_DATA"
+        start_kafka
+    else
+        log "kafka: not running; removing $KAFKA_DATA (topics, consumer offsets, metadata)"
+        rm -rf "$KAFKA_DATA"
+    fi
+    log "reset done; a running 'make run' needs a restart (it migrates the new database)"
+}
+
 cmd_start() {
     valid_service "${1:-}"
     lock_state
@@ -844,6 +884,7 @@ main() {
     case "$cmd" in
         up) cmd_up ;;
         down) cmd_down ;;
+        reset) cmd_reset ;;
         start) cmd_start "$@" ;;
         stop) cmd_stop "$@" ;;
         restart) valid_service "${1:-}"; "$0" stop "$1"; "$0" start "$1" ;;

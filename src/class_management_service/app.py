@@ -22,6 +22,7 @@ from class_management_service.api.json_provider import OrjsonProvider
 from class_management_service.api.openapi import ClassManagementOpenAPIProvider
 from class_management_service.api.request_class import MatchedRouteRequest
 from class_management_service.api.request_hooks import install_request_hooks
+from class_management_service.api.slash_routing import SlashAgnosticMap
 from class_management_service.api.student_routes import student_bp
 from class_management_service.api.url_converters import ClassIdConverter
 from class_management_service.config import Settings
@@ -42,6 +43,7 @@ class HuleEduApp(Quart):
 
     asgi_http_class = WholeBodyHTTPConnection
     request_class = MatchedRouteRequest
+    url_map_class = SlashAgnosticMap
     _container: AsyncContainer | None = None
     _database_engine: AsyncEngine | None = None
 

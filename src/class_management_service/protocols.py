@@ -61,14 +61,22 @@ class ClassRepositoryProtocol(Protocol):
 
     async def update(
         self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
-    ) -> SchoolClass: ...
+    ) -> SchoolClass:
+        """An update that changes nothing (``domain.updates``) writes nothing and asks no events."""
 
     async def delete(
-        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+        self,
+        owner: str,
+        class_id: UUID,
+        events: EventsFor[DeletedClass],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedClass:
         """Raises PendingValidationsError while essays of the class await a decision, unless
-        ``force``: then those essays are rejected (method ``human``, by ``owner``) and each batch
-        this completes is in ``DeletedClass.completed_batches``, in the same transaction."""
+        ``force``: then those essays are rejected (method ``human``, by ``owner``, at ``at``, the
+        caller's clock time of the delete) and each batch this completes (``completed_at`` = ``at``)
+        is in ``DeletedClass.completed_batches``, in the same transaction."""
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         """Students of a class by last, first name; ``owner=None`` is a trusted internal caller."""
@@ -85,13 +93,22 @@ class StudentRepositoryProtocol(Protocol):
 
     async def update(
         self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
-    ) -> StudentUpdate: ...
+    ) -> StudentUpdate:
+        """Names merge as ``domain.updates.merged_names`` decides; every class added or removed that
+        the student is not in must be the owner's (ClassNotFoundError naming them, nothing written);
+        an update that changes nothing writes nothing and asks no events."""
 
     async def delete(
-        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+        self,
+        owner: str,
+        student_id: UUID,
+        events: EventsFor[DeletedStudent],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedStudent:
         """Raises PendingValidationsError while a pending essay lists the student as a candidate,
-        unless ``force``: then those essays are rejected, as for a class."""
+        unless ``force``: then those essays are rejected at ``at``, as for a class."""
 
 
 class AssociationRepositoryProtocol(Protocol):
@@ -134,7 +151,10 @@ class AssociationRepositoryProtocol(Protocol):
     async def decide_expired(
         self, now: datetime, policy: TimeoutPolicy, events: EventsFor[CompletedBatch]
     ) -> Sequence[CompletedBatch]:
-        """Decide up to ``policy.batch_limit`` open batches whose deadline passed, one transaction each."""
+        """Decide up to ``policy.batch_limit`` open batches whose deadline passed, one transaction each.
+
+        Essays without a confident candidate go to the class's placeholder student, created once
+        and enrolled in the class, again if the teacher took it out: its essays stay on the roster."""
 
 
 class DeadLetterStoreProtocol(Protocol):

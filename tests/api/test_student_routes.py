@@ -208,7 +208,7 @@ async def test_update_student_email_follows_the_body_when_email_omitted_null_or_
     assert parse_timestamp(data["timestamp"]) == parse_timestamp(body["updated_at"])
 
 
-async def test_update_student_replaces_names_and_rederives_legal_name_when_person_name_given(
+async def test_update_student_replaces_names_and_keeps_an_explicit_legal_name_when_person_name_given(
     api: Api,
 ) -> None:
     created = await api.create_student(
@@ -227,7 +227,7 @@ async def test_update_student_replaces_names_and_rederives_legal_name_when_perso
     body = await response.get_json()
     assert_student_body(
         body,
-        names=("Grace", "Hopper", "Grace Hopper", "Grace Hopper"),
+        names=("Grace", "Hopper", "Augusta Ada King", "Grace Hopper"),
         email="ada@example.com",
         class_ids=[],
         owner=api.user,
@@ -236,7 +236,7 @@ async def test_update_student_replaces_names_and_rederives_legal_name_when_perso
     assert (stored["first_name"], stored["last_name"], stored["legal_full_name"]) == (
         "Grace",
         "Hopper",
-        "Grace Hopper",
+        "Augusta Ada King",
     )
     data = assert_envelope(await single_new_event(api, before), "huleedu.class.student.updated.v1")
     assert (data["first_name"], data["last_name"], data["student_email"]) == (

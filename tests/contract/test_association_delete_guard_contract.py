@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from datetime import datetime
-
 import pytest
 
-from class_management_service.domain import association_event_builders as builders
-from class_management_service.domain import event_builders
 from class_management_service.domain.errors import BatchNotFoundError, PendingValidationsError
-from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
-    Actor,
-    DeletedClass,
-    DeletedStudent,
     PageRequest,
     StudentFilter,
 )
@@ -35,25 +25,10 @@ from tests.contract.association_backends import (
     roster,
     suggestions,
 )
+from tests.contract.association_deletes import delete_class, delete_student
 
 CONFIRMED = "huleedu.class.student.associations.confirmed.v1"
 NOTIFICATION = "huleedu.notification.teacher.requested.v1"
-
-
-def _class_deleted(owner: str, at: datetime) -> Callable[[DeletedClass], list[OutboxEvent]]:
-    actor = Actor(owner, uuid.uuid4())
-    return lambda deleted: [
-        *builders.completed_batches_events(deleted.completed_batches),
-        event_builders.class_deleted(deleted, actor, at),
-    ]
-
-
-def _student_deleted(owner: str, at: datetime) -> Callable[[DeletedStudent], list[OutboxEvent]]:
-    actor = Actor(owner, uuid.uuid4())
-    return lambda deleted: [
-        *builders.completed_batches_events(deleted.completed_batches),
-        event_builders.student_deleted(deleted, actor, at),
-    ]
 
 
 async def _three_batches(associations: AssociationRepos) -> tuple[Roster, list[str], list[str]]:
@@ -84,7 +59,7 @@ async def test_deleting_a_class_with_pending_essays_is_refused_naming_the_batche
     )
 
     with pytest.raises(PendingValidationsError) as raised:
-        await associations.classes.delete(room.owner, room.class_id, _class_deleted(room.owner, moment()))
+        await delete_class(associations, room.owner, room.class_id, moment())
 
     assert raised.value.details == {"batch_ids": sorted(batch_ids[:2])}
     assert (await associations.classes.get(room.owner, room.class_id)).student_count == 3
@@ -104,9 +79,7 @@ async def test_deleting_a_class_whose_batches_are_complete_needs_no_force(
     await associations.associations.ingest(event, no_events)
     await associations.associations.decide(request(room.owner, event.batch_id, reject(e1)), no_events)
 
-    deleted = await associations.classes.delete(
-        room.owner, room.class_id, _class_deleted(room.owner, moment())
-    )
+    deleted = await delete_class(associations, room.owner, room.class_id, moment())
 
     assert deleted.completed_batches == ()
     with pytest.raises(BatchNotFoundError):
@@ -120,9 +93,7 @@ async def test_a_forced_class_delete_rejects_pending_essays_and_announces_each_b
     room, (batch_a, batch_b, done), (a1, a2, b1, b2, _) = await _three_batches(associations)
     cy = room.students[2]
 
-    deleted = await associations.classes.delete(
-        room.owner, room.class_id, _class_deleted(room.owner, moment()), force=True
-    )
+    deleted = await delete_class(associations, room.owner, room.class_id, moment(), force=True)
 
     completed = {c.review.batch.batch_id: c for c in deleted.completed_batches}
     assert sorted(completed) == sorted([batch_a, batch_b])
@@ -162,9 +133,9 @@ async def test_deleting_a_student_a_pending_essay_lists_is_refused(associations:
     )
 
     with pytest.raises(PendingValidationsError) as ada_refused:
-        await associations.students.delete(room.owner, ada.id, _student_deleted(room.owner, moment()))
+        await delete_student(associations, room.owner, ada.id, moment())
     with pytest.raises(PendingValidationsError) as bob_refused:
-        await associations.students.delete(room.owner, bob.id, _student_deleted(room.owner, moment()))
+        await delete_student(associations, room.owner, bob.id, moment())
 
     assert ada_refused.value.details == {"batch_ids": sorted(batch_ids[:2])}
     assert bob_refused.value.details == {"batch_ids": [batch_ids[1]]}
@@ -186,7 +157,7 @@ async def test_deleting_a_student_no_pending_essay_lists_needs_no_force(
     await associations.associations.ingest(event, no_events)
     await associations.associations.decide(request(room.owner, event.batch_id, confirm(e2, bob)), no_events)
 
-    deleted = await associations.students.delete(room.owner, bob.id, _student_deleted(room.owner, moment()))
+    deleted = await delete_student(associations, room.owner, bob.id, moment())
 
     assert deleted.completed_batches == ()
     decided = await associations.associations.essay(e2)
@@ -201,9 +172,7 @@ async def test_a_forced_student_delete_rejects_only_the_essays_listing_them(
     room, (batch_a, batch_b, done), (a1, a2, b1, b2, _) = await _three_batches(associations)
     ada = room.students[0]
 
-    deleted = await associations.students.delete(
-        room.owner, ada.id, _student_deleted(room.owner, moment()), force=True
-    )
+    deleted = await delete_student(associations, room.owner, ada.id, moment(), force=True)
 
     [completed] = deleted.completed_batches  # batch A: its other essay was decided already
     assert completed.review.batch.batch_id == batch_a

@@ -309,7 +309,7 @@ async def test_delete_removes_the_class_and_its_memberships_but_keeps_the_studen
     both = await add_student(repos, owner, first_name="Both", class_ids=[doomed.id, kept.id])
     only = await add_student(repos, owner, first_name="Only", class_ids=[doomed.id])
 
-    deleted = await repos.classes.delete(owner, doomed.id, no_events)
+    deleted = await repos.classes.delete(owner, doomed.id, no_events, at=datetime.now(UTC))
 
     assert deleted.school_class.id == doomed.id
     assert deleted.school_class.student_count == 2
@@ -328,7 +328,7 @@ async def test_delete_raises_class_not_found_and_keeps_the_class_of_another_teac
     created = await add_class(repos, owner)
 
     with pytest.raises(ClassNotFoundError):
-        await repos.classes.delete(unique_user(), created.id, no_events)
+        await repos.classes.delete(unique_user(), created.id, no_events, at=datetime.now(UTC))
 
     assert await repos.classes.get(owner, created.id) == created
     assert await repos.outbox() == []
@@ -340,7 +340,7 @@ async def test_delete_writes_nothing_when_the_event_builder_fails(repos: Repos) 
     student = await add_student(repos, owner, class_ids=[created.id])
 
     with pytest.raises(RuntimeError):
-        await repos.classes.delete(owner, created.id, explode)
+        await repos.classes.delete(owner, created.id, explode, at=datetime.now(UTC))
 
     assert (await repos.classes.get(owner, created.id)).student_count == 1
     assert (await repos.students.get(owner, student.id)).class_ids == (created.id,)
@@ -355,7 +355,10 @@ async def test_delete_records_one_class_deleted_event_naming_the_removed_student
     deleted_at = moment()
 
     await repos.classes.delete(
-        owner, created.id, lambda d: [event_builders.class_deleted(d, actor, deleted_at)]
+        owner,
+        created.id,
+        lambda d: [event_builders.class_deleted(d, actor, deleted_at)],
+        at=datetime.now(UTC),
     )
 
     [(topic, aggregate_id, user_id, envelope)] = await repos.outbox()

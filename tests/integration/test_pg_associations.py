@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -214,12 +214,13 @@ async def test_a_class_with_pending_essays_is_kept_unless_forced(clean_pg: Async
     await repo.decide(DecisionRequest(room.owner, batch_id, (Decision("e1", a, True),), T0), no_events)
 
     with pytest.raises(PendingValidationsError) as refused:
-        await classes.delete(room.owner, room.class_id, no_events)
+        await classes.delete(room.owner, room.class_id, no_events, at=datetime.now(UTC))
     deleted = await classes.delete(
         room.owner,
         room.class_id,
         lambda d: [e for c in d.completed_batches for e in confirmed_marker(c)],
         force=True,
+        at=datetime.now(UTC),
     )
 
     assert refused.value.details == {"batch_ids": [batch_id]}
@@ -247,8 +248,8 @@ async def test_a_forced_student_delete_rejects_only_the_essays_listing_them(clea
     await repo.ingest(suggested(whole, room.class_id, [essay(f"{whole}-1", (b, 0.9), (a, 0.3))]), no_events)
 
     with pytest.raises(PendingValidationsError) as refused:
-        await students.delete(room.owner, a, no_events)
-    deleted = await students.delete(room.owner, a, no_events, force=True)
+        await students.delete(room.owner, a, no_events, at=datetime.now(UTC))
+    deleted = await students.delete(room.owner, a, no_events, force=True, at=datetime.now(UTC))
 
     assert refused.value.details == {"batch_ids": sorted([partial, whole])}
     assert [done.review.batch.batch_id for done in deleted.completed_batches] == [whole]
@@ -310,7 +311,9 @@ async def test_a_forced_student_delete_chosen_as_deadlock_victim_runs_again(clea
         transaction = holder.transaction()
         await transaction.start()
         await holder.execute("SELECT FROM association_batches WHERE batch_id = $1 FOR UPDATE", batch_id)
-        deleting = asyncio.create_task(students.delete(room.owner, a, no_events, force=True))
+        deleting = asyncio.create_task(
+            students.delete(room.owner, a, no_events, force=True, at=datetime.now(UTC))
+        )
         await _until_a_lock_is_awaited(holder)  # the delete holds the student, waits for the batch
         await holder.execute(
             "UPDATE essay_student_associations SET validation_status = 'confirmed', student_id = $1, "

@@ -86,19 +86,27 @@ async def test_each_call_makes_its_documented_round_trips_and_returning_the_conn
         (1, lambda: classes.get(owner, made["class"].id)),
         (1, lambda: classes.list(owner, PageRequest())),
         (1, lambda: classes.roster(made["class"].id, owner)),
-        (4, lambda: classes.update(owner, made["class"].id, ClassChanges("7B", None, _now()), updated)),
+        # Locked and read first: an update that changes nothing writes nothing.
+        (5, lambda: classes.update(owner, made["class"].id, ClassChanges("7B", None, _now()), updated)),
+        (3, lambda: classes.update(owner, made["class"].id, ClassChanges("7B", None, _now()), updated)),
         (1, create_student),
         (1, lambda: students.get(owner, made["student"].id)),
         (1, lambda: students.list(owner, PageRequest(), StudentFilter(made["class"].id, "a"))),
         (5, lambda: students.update(owner, made["student"].id, rename("C"), student_updated)),
+        (4, lambda: students.update(owner, made["student"].id, rename("C"), student_updated)),
         # A delete reads the pending essays it guards after its row lock: one round trip more.
         (
             6,
             lambda: students.delete(
-                owner, made["student"].id, lambda d: [eb.student_deleted(d, actor, _now())]
+                owner, made["student"].id, lambda d: [eb.student_deleted(d, actor, _now())], at=_now()
             ),
         ),
-        (6, lambda: classes.delete(owner, made["class"].id, lambda d: [eb.class_deleted(d, actor, _now())])),
+        (
+            6,
+            lambda: classes.delete(
+                owner, made["class"].id, lambda d: [eb.class_deleted(d, actor, _now())], at=_now()
+            ),
+        ),
     ]
     await create_class()  # the catalog of courses is loaded once, on first use
     logged: list[str] = []
@@ -154,7 +162,7 @@ async def test_creating_and_renaming_students_in_no_class_keeps_one_plan_however
             "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
             "WHERE generic_plans + custom_plans = 8"
         )
-    assert len(plans) == 4  # create; update, memberships and outbox of the rename
+    assert len(plans) == 4  # create; lock, memberships, and the write of the rename
     assert [row["statement"] for row in plans if row["custom_plans"] > 5] == []
 
 

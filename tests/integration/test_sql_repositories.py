@@ -185,8 +185,8 @@ async def test_deleting_cascades_to_memberships_and_essay_matches_when_a_class_o
         for student_id, class_id in matches:
             await connection.execute(insert(essay_students).values(_decided_essay(student_id, class_id)))
 
-    await class_repo.delete(owner, first.id, no_events)
-    await student_repo.delete(owner, leaving.id, no_events)
+    await class_repo.delete(owner, first.id, no_events, at=datetime.now(UTC))
+    await student_repo.delete(owner, leaving.id, no_events, at=datetime.now(UTC))
 
     members = [(row.student_id, row.class_id) for row in await _memberships_of_teacher(engine, owner)]
     assert members == [(kept.id, second.id)]

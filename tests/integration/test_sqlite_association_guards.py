@@ -59,10 +59,12 @@ async def test_a_class_with_pending_essays_is_kept_unless_forced(setting: Settin
     await setting.associations.ingest(pending, no_events)
     class_id = setting.school_class.id
     with pytest.raises(PendingValidationsError) as refused:
-        await setting.classes.delete(setting.owner, class_id, class_events)
+        await setting.classes.delete(setting.owner, class_id, class_events, at=datetime.now(UTC))
     assert refused.value.details == {"batch_ids": ["b-pending"]}
     assert (await setting.classes.get(setting.owner, class_id)).id == class_id
-    deleted = await setting.classes.delete(setting.owner, class_id, class_events, force=True)
+    deleted = await setting.classes.delete(
+        setting.owner, class_id, class_events, force=True, at=datetime.now(UTC)
+    )
     (done,) = deleted.completed_batches
     assert not done.timeout_triggered
     assert done.review.batch.completed_at is not None
@@ -81,7 +83,9 @@ async def test_a_class_whose_essays_are_decided_is_deleted_without_force(setting
     event = suggested(setting, [("e1", [])])
     await setting.associations.ingest(event, no_events)
     await setting.associations.decide_expired(datetime(2100, 1, 1, tzinfo=UTC), _policy(), no_events)
-    deleted = await setting.classes.delete(setting.owner, setting.school_class.id, class_events)
+    deleted = await setting.classes.delete(
+        setting.owner, setting.school_class.id, class_events, at=datetime.now(UTC)
+    )
     assert deleted.completed_batches == ()
 
 
@@ -94,9 +98,11 @@ async def test_a_student_named_by_pending_essays_rejects_only_those_when_forced(
     for event in (shared, only_alva):
         await setting.associations.ingest(event, no_events)
     with pytest.raises(PendingValidationsError) as refused:
-        await setting.students.delete(setting.owner, alva, student_events)
+        await setting.students.delete(setting.owner, alva, student_events, at=datetime.now(UTC))
     assert refused.value.details == {"batch_ids": sorted([shared.batch_id, only_alva.batch_id])}
-    deleted = await setting.students.delete(setting.owner, alva, student_events, force=True)
+    deleted = await setting.students.delete(
+        setting.owner, alva, student_events, force=True, at=datetime.now(UTC)
+    )
     assert [done.review.batch.batch_id for done in deleted.completed_batches] == [only_alva.batch_id]
     review = await setting.associations.review(setting.owner, shared.batch_id)
     assert [e.status for e in review.essays] == [REJECTED, PENDING]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from class_management_service.domain import association_event_builders as builders
+from class_management_service.domain import class_notifications
 from class_management_service.domain.association_decisions import (
     CompletedBatch,
     DecisionOutcome,
@@ -297,7 +298,7 @@ def test_completed_batches_events_keep_each_batch_together_at_the_given_time() -
 
 
 def test_class_created_notification_tells_the_owner() -> None:
-    event = builders.class_created_notification(SCHOOL_CLASS, ACTOR)
+    event = class_notifications.class_created_notification(SCHOOL_CLASS, ACTOR)
 
     data = _envelope(event, NOTIFICATION_TOPIC, CREATED_AT, str(CLASS_ID), ACTOR.correlation_id)
     assert event.aggregate_type == "class"
@@ -325,7 +326,7 @@ def test_student_added_notification_goes_once_per_own_class() -> None:
     foreign = replace(SCHOOL_CLASS, id=uuid.uuid4(), created_by_user_id="teacher-2")
     second = replace(SCHOOL_CLASS, id=uuid.uuid4(), name="9B")
 
-    events = builders.student_added_notification(student, [SCHOOL_CLASS, foreign, second], ACTOR)
+    events = class_notifications.student_added_notification(student, [SCHOOL_CLASS, foreign, second], ACTOR)
 
     assert len(events) == 2
     data = _envelope(events[0], NOTIFICATION_TOPIC, updated_at, str(ADA), ACTOR.correlation_id)

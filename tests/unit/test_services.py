@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from uuid import UUID
 
@@ -17,7 +17,7 @@ from class_management_service.domain.errors import (
     MultipleCourseError,
 )
 from class_management_service.domain.models import UNSET, Actor, PageRequest, StudentFilter
-from class_management_service.domain.rules import PersonName
+from class_management_service.domain.rules import NameChange, PersonName
 from class_management_service.implementations.memory.store import InMemoryStore
 from class_management_service.services.class_service import ClassService
 from class_management_service.services.student_service import StudentService
@@ -185,7 +185,7 @@ async def test_an_update_that_joins_no_new_class_notifies_nobody(world: World) -
     student = await world.student_service.create_student(TEACHER, PersonName("Ada", "L"), None, [a.id])
     before = len(world.store.outbox)
 
-    await world.student_service.update_student(TEACHER, student.id, PersonName("Ada", "M"), UNSET, [a.id], [])
+    await world.student_service.update_student(TEACHER, student.id, NameChange("Ada", "M"), UNSET, [a.id], [])
 
     assert world.topics()[before:] == [ev.STUDENT_UPDATED_TOPIC]
 
@@ -208,16 +208,43 @@ async def test_a_student_joining_an_unknown_class_is_refused_naming_it(world: Wo
     assert len(world.store.outbox) == before
 
 
-async def test_a_new_name_without_a_legal_name_resets_it_to_the_default(world: World) -> None:
+async def test_a_new_name_keeps_a_legal_name_set_explicitly(world: World) -> None:
     student = await world.student_service.create_student(
         TEACHER, PersonName("Ada", "Lovelace", "Augusta Ada King"), None, []
     )
 
     updated = await world.student_service.update_student(
-        TEACHER, student.id, PersonName("Ada", "Byron"), None, [], []
+        TEACHER, student.id, NameChange(last_name="Byron"), None, [], []
     )
 
-    assert (updated.legal_full_name, updated.email) == ("Ada Byron", None)
+    assert (updated.first_name, updated.last_name, updated.legal_full_name) == (
+        "Ada",
+        "Byron",
+        "Augusta Ada King",
+    )
+    asked = world.students.changes[-1]
+    assert (asked.first_name, asked.last_name, asked.legal_full_name) == (None, "Byron", None)
+
+
+async def test_an_update_that_changes_nothing_publishes_nothing(world: World) -> None:
+    a = await world.class_service.create_class(TEACHER, "9A", ["ENG5"])
+    student = await world.student_service.create_student(TEACHER, PersonName("Ada", "L"), None, [a.id])
+    before = len(world.store.outbox)
+
+    same = await world.student_service.update_student(
+        TEACHER, student.id, NameChange("Ada"), UNSET, [a.id], []
+    )
+    same_class = await world.class_service.update_class(TEACHER, a.id, "9A", ["eng5"])
+
+    assert (same, same_class) == (student, replace(a, student_count=1))
+    assert len(world.store.outbox) == before
+
+
+async def test_course_codes_are_case_insensitive(world: World) -> None:
+    created = await world.class_service.create_class(TEACHER, "9A", ["eng5"])
+    updated = await world.class_service.update_class(TEACHER, created.id, None, ["sv1"])
+
+    assert (created.course.code, updated.course.code) == ("ENG5", "SV1")
 
 
 async def test_students_are_listed_and_deleted_for_their_teacher_only(world: World) -> None:

@@ -16,7 +16,7 @@ MAX_DECISIONS = 2000
 class DecisionModel(BaseModel):
     """One essay's decision: ``confirmed: true`` takes ``student_id``; ``false`` leaves it without one."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     essay_id: ExternalId
     student_id: UUID | None = None
@@ -37,10 +37,10 @@ class ConfirmRequest(BaseModel):
     """Body of POST .../student-associations/confirm, the reference's shape.
 
     ``confirmation_method`` and ``user_id`` are accepted for the platform's clients and ignored:
-    who validated is always the authenticated ``X-User-ID``.
+    who validated is always the authenticated ``X-User-ID``. Any other field is a 400 naming it.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     associations: Annotated[list[DecisionModel], Field(min_length=1, max_length=MAX_DECISIONS)]
     confirmation_method: Annotated[str, StringConstraints(max_length=100)] | None = None

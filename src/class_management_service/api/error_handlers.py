@@ -20,6 +20,7 @@ STATUS_BY_ERROR: dict[type[errors.ClassManagementError], int] = {
     RequestValidationError: 400,
     errors.MultipleCourseError: 400,
     errors.CourseNotFoundError: 400,
+    errors.EmptyNameError: 400,
     AuthenticationError: 401,
     errors.ClassNotFoundError: 404,
     errors.StudentNotFoundError: 404,

@@ -6,54 +6,38 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import BaseModel, EmailStr, Field, StringConstraints, model_validator
 
-# PostgreSQL rejects NUL in text, so it never reaches the database.
-_NO_NUL = r"^[^\x00]*$"
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=_NO_NUL)]
-NamePart = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255, pattern=_NO_NUL)]
-LegalName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512, pattern=_NO_NUL)
-]
+from class_management_service.api.request_models import (
+    NO_NUL,
+    BodyModel,
+    Name,
+    PersonNameModel,
+    PersonNameUpdateModel,
+    RequestModel,
+)
+
 CourseCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_]{1,32}$")]
 CourseCodes = Annotated[list[CourseCode], Field(min_length=1, max_length=10)]
 Email = Annotated[EmailStr, StringConstraints(max_length=255)]
 ClassIds = Annotated[list[UUID], Field(max_length=100)]
 
 
-class _Request(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class CreateClassRequest(_Request):
+class CreateClassRequest(BodyModel):
     """Body of POST /v1/classes/: exactly one course code."""
 
     name: Name
     course_codes: CourseCodes
 
 
-class UpdateClassRequest(_Request):
+class UpdateClassRequest(BodyModel):
     """Body of PUT /v1/classes/<id>: any subset of the fields."""
 
     name: Name | None = None
     course_codes: CourseCodes | None = None
 
 
-class PersonNameModel(_Request):
-    """A student's names; first or last may be empty, not both."""
-
-    first_name: NamePart
-    last_name: NamePart
-    legal_full_name: LegalName | None = None
-
-    @model_validator(mode="after")
-    def _has_a_name(self) -> PersonNameModel:
-        if not (self.first_name or self.last_name):
-            raise ValueError("first_name and last_name cannot both be empty")
-        return self
-
-
-class CreateStudentRequest(_Request):
+class CreateStudentRequest(BodyModel):
     """Body of POST /v1/classes/students."""
 
     person_name: PersonNameModel
@@ -61,10 +45,10 @@ class CreateStudentRequest(_Request):
     class_ids: ClassIds | None = None
 
 
-class UpdateStudentRequest(_Request):
+class UpdateStudentRequest(BodyModel):
     """Body of PUT /v1/classes/students/<id>: omitted fields keep their value, ``email: null`` clears it."""
 
-    person_name: PersonNameModel | None = None
+    person_name: PersonNameUpdateModel | None = None
     email: Email | None = None
     add_class_ids: ClassIds | None = None
     remove_class_ids: ClassIds | None = None
@@ -77,7 +61,7 @@ class UpdateStudentRequest(_Request):
         return self
 
 
-class ListQuery(_Request):
+class ListQuery(RequestModel):
     """Pagination: ``offset`` or an opaque ``cursor`` from the previous page, never both."""
 
     limit: int = Field(default=20, ge=1, le=100)
@@ -95,7 +79,7 @@ class StudentListQuery(ListQuery):
     """Student listing: pagination plus an optional class filter and name/email search."""
 
     class_id: UUID | None = None
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=_NO_NUL)] | None = None
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=NO_NUL)] | None = None
 
 
 class CourseModel(BaseModel):

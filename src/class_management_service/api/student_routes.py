@@ -12,11 +12,11 @@ from class_management_service.api.association_schemas import DeleteQuery
 from class_management_service.api.pagination import page_request
 from class_management_service.api.presenters import json_reply
 from class_management_service.api.request_context import current_actor, parse_uuid
+from class_management_service.api.request_models import PersonNameModel, PersonNameUpdateModel
 from class_management_service.api.schemas import (
     CreateStudentRequest,
     ErrorModel,
     MessageModel,
-    PersonNameModel,
     StudentListModel,
     StudentListQuery,
     StudentModel,
@@ -24,7 +24,7 @@ from class_management_service.api.schemas import (
 )
 from class_management_service.api.validation import json_body, query_args
 from class_management_service.domain.models import UNSET, StudentFilter
-from class_management_service.domain.rules import PersonName
+from class_management_service.domain.rules import NameChange, PersonName
 from class_management_service.services.student_service import StudentService
 
 student_bp = Blueprint("students", __name__, url_prefix="/v1/classes/students")
@@ -32,6 +32,10 @@ student_bp = Blueprint("students", __name__, url_prefix="/v1/classes/students")
 
 def _person_name(model: PersonNameModel) -> PersonName:
     return PersonName(model.first_name, model.last_name, model.legal_full_name)
+
+
+def _name_change(model: PersonNameUpdateModel) -> NameChange:
+    return NameChange(model.first_name, model.last_name, model.legal_full_name)
 
 
 @student_bp.post("")
@@ -76,7 +80,7 @@ async def update_student(
     updated = await service.update_student(
         current_actor(),
         parse_uuid(student_id, "student_id"),
-        name=_person_name(data.person_name) if data.person_name else None,
+        name=_name_change(data.person_name) if data.person_name else None,
         email=data.email if "email" in data.model_fields_set else UNSET,
         add_class_ids=data.add_class_ids or (),
         remove_class_ids=data.remove_class_ids or (),

@@ -15,3 +15,6 @@ class ClassIdConverter(BaseConverter):
     """
 
     regex = r"(?!students$)[^/]+"
+    # The regex never spans a slash; werkzeug assumes one naming "/" might, and then matches it
+    # against the rest of the path, where a trailing slash made the route not found.
+    part_isolating = True

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from quart import request
 from quart_schema import document_querystring, document_request
 
-from class_management_service.api.duplicate_keys import first_duplicate_key
+from class_management_service.api.duplicate_keys import MAX_REPORTED_KEY_LENGTH, first_duplicate_key
 from class_management_service.api.errors import RequestValidationError
 
 P = ParamSpec("P")
@@ -34,7 +34,13 @@ def field_errors(error: ValidationError, source: str) -> list[dict[str, object]]
 
 
 def _invalid(error: ValidationError, source: str) -> RequestValidationError:
-    return RequestValidationError("Request validation failed", field_errors(error, source))
+    unknown = [
+        ".".join(str(part) for part in item["loc"])[:MAX_REPORTED_KEY_LENGTH]
+        for item in error.errors(include_url=False, include_input=False, include_context=False)
+        if item["type"] == "extra_forbidden"
+    ]
+    message = "Request validation failed" + (f": unknown fields: {', '.join(unknown)}" if unknown else "")
+    return RequestValidationError(message, field_errors(error, source))
 
 
 def _duplicate(key: str) -> RequestValidationError:

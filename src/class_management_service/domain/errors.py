@@ -131,3 +131,14 @@ class PendingValidationsError(ClassManagementError):
             f"Pending essay validations in batches {', '.join(ids)}: decide them, or delete with ?force=true",
             {"batch_ids": ids},
         )
+
+
+class EmptyNameError(ClassManagementError):
+    """An update would leave a student with neither a first nor a last name."""
+
+    code = "VALIDATION_ERROR"
+
+    def __init__(self) -> None:
+        message = "first_name and last_name cannot both be empty"
+        error = {"loc": ["body", "person_name"], "msg": message, "type": "value_error"}
+        super().__init__(f"Request validation failed: {message}", {"errors": [error]})

@@ -10,10 +10,13 @@ from class_management_service.domain.errors import MultipleCourseError
 
 
 def single_course_code(course_codes: Sequence[str]) -> str:
-    """Enforce one course per class; the API takes a list for forward compatibility."""
+    """Enforce one course per class; the API takes a list for forward compatibility.
+
+    Codes are case-insensitive ("eng5" is ENG5): the reference table holds them in upper case.
+    """
     if len(course_codes) > 1:
         raise MultipleCourseError(course_codes)
-    return course_codes[0]
+    return course_codes[0].upper()
 
 
 def full_name_of(first_name: str, last_name: str) -> str:
@@ -36,3 +39,12 @@ class PersonName:
     @property
     def legal_or_default(self) -> str:
         return self.legal_full_name or full_name_of(self.first_name, self.last_name)
+
+
+@dataclass(frozen=True, slots=True)
+class NameChange:
+    """The names an update sends; ``None`` keeps a field (see ``domain.updates.merged_names``)."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    legal_full_name: str | None = None

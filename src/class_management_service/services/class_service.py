@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
-from class_management_service.domain import association_event_builders, event_builders
+from class_management_service.domain import association_event_builders, class_notifications, event_builders
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
     Actor,
@@ -53,7 +53,7 @@ class ClassService:
             new,
             lambda c: [
                 event_builders.class_created(c, actor),
-                association_event_builders.class_created_notification(c, actor),
+                class_notifications.class_created_notification(c, actor),
             ],
         )
         self._metrics.class_created()
@@ -86,7 +86,7 @@ class ClassService:
             completed = association_event_builders.completed_batches_events(deleted.completed_batches, at)
             return [*completed, event_builders.class_deleted(deleted, actor, at)]
 
-        await self._classes.delete(actor.user_id, class_id, events, force=force)
+        await self._classes.delete(actor.user_id, class_id, events, at=at, force=force)
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         """``owner=None`` means a trusted internal service is asking."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
-from class_management_service.domain import association_event_builders, event_builders
+from class_management_service.domain import association_event_builders, class_notifications, event_builders
 from class_management_service.domain.errors import ClassNotFoundError
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import (
@@ -21,7 +21,7 @@ from class_management_service.domain.models import (
     StudentUpdate,
     Unset,
 )
-from class_management_service.domain.rules import PersonName, unique_ids
+from class_management_service.domain.rules import NameChange, PersonName, unique_ids
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
     ClockProtocol,
@@ -64,7 +64,7 @@ class StudentService:
         joined = await self._classes_named(actor, new.class_ids)
 
         def events(student: Student) -> list[OutboxEvent]:
-            added = association_event_builders.student_added_notification(student, joined, actor)
+            added = class_notifications.student_added_notification(student, joined, actor)
             return [event_builders.student_created(student, actor), *added]
 
         created = await self._students.create(new, events)
@@ -81,7 +81,7 @@ class StudentService:
         self,
         actor: Actor,
         student_id: UUID,
-        name: PersonName | None,
+        name: NameChange | None,
         email: str | Unset | None,
         add_class_ids: Sequence[UUID],
         remove_class_ids: Sequence[UUID],
@@ -89,7 +89,7 @@ class StudentService:
         changes = StudentChanges(
             first_name=name.first_name if name else None,
             last_name=name.last_name if name else None,
-            legal_full_name=name.legal_or_default if name else None,
+            legal_full_name=name.legal_full_name if name else None,
             email=email,
             add_class_ids=unique_ids(add_class_ids),
             remove_class_ids=unique_ids(remove_class_ids),
@@ -99,7 +99,7 @@ class StudentService:
 
         def events(update: StudentUpdate) -> list[OutboxEvent]:
             joined = [c for c in candidates if c.id in update.added_class_ids]
-            added = association_event_builders.student_added_notification(update.student, joined, actor)
+            added = class_notifications.student_added_notification(update.student, joined, actor)
             return [event_builders.student_updated(update, actor), *added]
 
         update = await self._students.update(actor.user_id, student_id, changes, events)
@@ -113,7 +113,7 @@ class StudentService:
             completed = association_event_builders.completed_batches_events(deleted.completed_batches, at)
             return [*completed, event_builders.student_deleted(deleted, actor, at)]
 
-        await self._students.delete(actor.user_id, student_id, events, force=force)
+        await self._students.delete(actor.user_id, student_id, events, at=at, force=force)
 
     async def _classes_named(self, actor: Actor, class_ids: Sequence[UUID]) -> list[SchoolClass]:
         """The teacher's classes among ``class_ids``, for the notifications a join sends.

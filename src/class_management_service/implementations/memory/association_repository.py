@@ -33,10 +33,7 @@ from class_management_service.domain.matching import (
 )
 from class_management_service.domain.models import SchoolClass, Student
 from class_management_service.implementations.memory.store import InMemoryStore
-from class_management_service.protocols import (
-    AssociationRepositoryProtocol,
-    EventsFor,
-)
+from class_management_service.protocols import AssociationRepositoryProtocol, EventsFor
 
 
 class InMemoryAssociationRepository(AssociationRepositoryProtocol):
@@ -148,11 +145,11 @@ class InMemoryAssociationRepository(AssociationRepositoryProtocol):
         if needs_placeholder(review, policy):
             found = _placeholder_of(store, review.batch)
             if found is None:
-                created = placeholder_student(review.batch.class_id, review.batch.owner, uuid4(), now)
-                links = store.memberships | {(review.batch.class_id, created.id): now}
-                placeholder_id = created.id
-            else:
-                placeholder_id = found.id
+                found = created = placeholder_student(review.batch.class_id, review.batch.owner, uuid4(), now)
+            placeholder_id = found.id
+            # Enrolled again if the teacher took it out: the essays it is given stay in the roster.
+            member = (review.batch.class_id, placeholder_id)
+            links = store.memberships | {member: store.memberships.get(member, now)}
         after = with_changes(review, timeout_decisions(review, policy, placeholder_id, now))
         after = replace(after, batch=replace(after.batch, completed_at=now, timeout_triggered=True))
         if created is not None:  # stored first so the review below shows its names

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
-from class_management_service.domain.memberships import enrolment, in_read_order, membership_change
+from class_management_service.domain.memberships import enrolment, in_read_order
 from class_management_service.domain.models import (
-    UNSET,
     ClassChanges,
     DeletedClass,
     DeletedStudent,
@@ -25,6 +24,7 @@ from class_management_service.domain.models import (
     StudentUpdate,
 )
 from class_management_service.domain.name_order import name_order
+from class_management_service.domain.updates import is_class_changed, named_class_ids, student_edit
 from class_management_service.implementations.memory.pending_guard import settle_pending
 from class_management_service.implementations.memory.store import (
     InMemoryStore,
@@ -32,11 +32,7 @@ from class_management_service.implementations.memory.store import (
     matches_search,
     paginate,
 )
-from class_management_service.protocols import (
-    ClassRepositoryProtocol,
-    EventsFor,
-    StudentRepositoryProtocol,
-)
+from class_management_service.protocols import ClassRepositoryProtocol, EventsFor, StudentRepositoryProtocol
 
 
 class InMemoryClassRepository(ClassRepositoryProtocol):
@@ -70,6 +66,8 @@ class InMemoryClassRepository(ClassRepositoryProtocol):
     ) -> SchoolClass:
         async with self._store.lock:
             row = self._store.owned_class(owner, class_id)
+            if not is_class_changed(row, changes):
+                return self._store.full_class(row)
             course = row.course if changes.course_code is None else self._store.course(changes.course_code)
             name = row.name if changes.name is None else changes.name
             updated = replace(row, name=name, course=course, updated_at=changes.at)
@@ -78,11 +76,17 @@ class InMemoryClassRepository(ClassRepositoryProtocol):
             return self._store.full_class(updated)
 
     async def delete(
-        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+        self,
+        owner: str,
+        class_id: UUID,
+        events: EventsFor[DeletedClass],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedClass:
         async with self._store.lock:
             row = self._store.owned_class(owner, class_id)
-            settled, completed = settle_pending(self._store, owner, _now(), force=force, class_id=class_id)
+            settled, completed = settle_pending(self._store, owner, at, force=force, class_id=class_id)
             links = {key: at for key, at in self._store.memberships.items() if key[0] != class_id}
             gone = {sid: at for (cid, sid), at in self._store.memberships.items() if cid == class_id}
             deleted = DeletedClass(self._store.full_class(row), tuple(in_read_order(gone)), completed)
@@ -147,28 +151,34 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
         events: EventsFor[StudentUpdate],
     ) -> StudentUpdate:
         async with self._store.lock:
-            row = _changed(self._store.owned_student(owner, student_id), changes)
-            self._store.check_email_free(owner, row.email, student_id)
+            row = self._store.owned_student(owner, student_id)
             before = self._store.memberships
             joined = {class_id: at for (class_id, member), at in before.items() if member == student_id}
-            change = membership_change(joined, changes.add_class_ids, changes.remove_class_ids, changes.at)
-            self._store.check_classes_owned(owner, change.added)
+            self._store.check_classes_owned(owner, named_class_ids(joined, changes))
+            edit = student_edit(self._store.full_student(row), joined, changes)
+            if not edit.is_changed:
+                return edit.outcome
+            self._store.check_email_free(owner, edit.student.email, student_id)
+            change = edit.membership
             gone = {(class_id, student_id) for class_id in change.removed}
             links = {key: at for key, at in before.items() if key not in gone}
             links |= _links(student_id, change.joined)
-            update = StudentUpdate(self._store.full_student(row, links), change.added, change.removed)
-            self._store.commit(events(update), links)
-            self._store.students[student_id] = row
-            return update
+            self._store.commit(events(edit.outcome), links)
+            self._store.students[student_id] = replace(edit.student, class_ids=())
+            return edit.outcome
 
     async def delete(
-        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+        self,
+        owner: str,
+        student_id: UUID,
+        events: EventsFor[DeletedStudent],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedStudent:
         async with self._store.lock:
             student = self._store.full_student(self._store.owned_student(owner, student_id))
-            settled, completed = settle_pending(
-                self._store, owner, _now(), force=force, student_id=student_id
-            )
+            settled, completed = settle_pending(self._store, owner, at, force=force, student_id=student_id)
             deleted = DeletedStudent(student, completed)
             links = {key: at for key, at in self._store.memberships.items() if key[1] != student_id}
             self._store.commit(events(deleted), links)
@@ -177,21 +187,6 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
             del self._store.students[student_id]
             self._store.forget_student(student_id)
             return deleted
-
-
-def _now() -> datetime:
-    """When a forced delete decides pending essays: the delete's own time is not passed in."""
-    return datetime.now(UTC)
-
-
-def _changed(row: Student, changes: StudentChanges) -> Student:
-    first = row.first_name if changes.first_name is None else changes.first_name
-    last = row.last_name if changes.last_name is None else changes.last_name
-    legal = row.legal_full_name if changes.legal_full_name is None else changes.legal_full_name
-    email = row.email if changes.email is UNSET else changes.email
-    return replace(
-        row, first_name=first, last_name=last, legal_full_name=legal, email=email, updated_at=changes.at
-    )
 
 
 def _links(student_id: UUID, joined: Mapping[UUID, datetime]) -> Memberships:

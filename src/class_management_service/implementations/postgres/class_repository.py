@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -21,6 +21,7 @@ from class_management_service.domain.models import (
     SchoolClass,
 )
 from class_management_service.domain.name_order import in_name_order
+from class_management_service.domain.updates import is_class_changed
 from class_management_service.implementations.postgres import class_statements as sql
 from class_management_service.implementations.postgres.connection import pg_connection
 from class_management_service.implementations.postgres.courses import CourseCatalog
@@ -82,9 +83,12 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
     ) -> SchoolClass:
         arguments = (class_id, owner, changes.name, changes.course_code, utc(changes.at))
         async with pg_connection(self._engine) as connection, connection.transaction():
-            row = await connection.fetchrow(sql.UPDATE, *arguments)
-            if row is None:
+            current = await connection.fetchrow(sql.LOCK, class_id, owner)
+            if current is None:
                 raise ClassNotFoundError([class_id])
+            if not is_class_changed(to_school_class(current), changes):
+                return to_school_class(current)
+            row = await connection.fetchrow(sql.UPDATE, *arguments)
             if changes.course_code is not None and row["course_code"] != changes.course_code:
                 raise CourseNotFoundError(changes.course_code)
             updated = to_school_class(row)
@@ -93,14 +97,20 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
         return updated
 
     async def delete(
-        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+        self,
+        owner: str,
+        class_id: UUID,
+        events: EventsFor[DeletedClass],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedClass:
 
         async def delete(connection: asyncpg.Connection) -> DeletedClass:
             row = await connection.fetchrow(sql.LOCK, class_id, owner)
             if row is None:
                 raise ClassNotFoundError([class_id])
-            settled = await settle_class(connection, class_id, owner, datetime.now(UTC), force=force)
+            settled = await settle_class(connection, class_id, owner, at, force=force)
             removed = tuple(await connection.fetchval(sql.DELETE, class_id))
             school_class = to_school_class(row, student_count=len(removed))
             deleted = DeletedClass(school_class, removed, completed_batches=settled)

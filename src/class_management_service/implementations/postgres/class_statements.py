@@ -35,9 +35,9 @@ FROM {CLASS_WITH_COURSE} WHERE c.created_by_user_id = $1 AND (c.created_at, c.id
 # The total alone, for a page past the end (it has no row to carry it).
 COUNT = f"SELECT {_OWN_CLASS_COUNT}"
 
-# Renames and/or rebinds the class $1 of teacher $2; a NULL name or an unknown code keeps the
-# current value (the caller then rejects the unknown code). The UPDATE takes the row lock first,
-# so writers of one class are serialised and their outbox ids follow commit order.
+# Renames and/or rebinds the class $1 of teacher $2, locked by LOCK; a NULL name or an unknown
+# code keeps the current value (the caller then rejects the unknown code). Writers of one class
+# are serialised by that lock, so their outbox ids follow commit order.
 UPDATE = f"""
 WITH c AS (
     UPDATE classes cl SET
@@ -49,7 +49,7 @@ WITH c AS (
 )
 SELECT {CLASS_COLUMNS} FROM c JOIN courses co ON co.id = c.course_id"""
 
-# Locks the class $1 of teacher $2 for deletion; no membership can be added while it is held.
+# Locks the class $1 of teacher $2 for an update or deletion; no membership can be added while it is held.
 LOCK = f"{GET} FOR UPDATE OF c"
 
 # Deletes the locked class $1 (memberships cascade) and returns who was enrolled, in membership

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -15,9 +15,8 @@ from class_management_service.domain.errors import (
     DuplicateStudentEmailError,
     StudentNotFoundError,
 )
-from class_management_service.domain.memberships import membership_change, membership_times
+from class_management_service.domain.memberships import membership_times
 from class_management_service.domain.models import (
-    UNSET,
     DeletedStudent,
     NewStudent,
     Page,
@@ -27,12 +26,13 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+from class_management_service.domain.updates import student_edit
 from class_management_service.implementations.postgres import student_statements as sql
 from class_management_service.implementations.postgres.connection import pg_connection
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.outbox_writer import insert_outbox, outbox_arguments
 from class_management_service.implementations.postgres.pending_guard import settle_student
-from class_management_service.implementations.postgres.rows import Record, to_student
+from class_management_service.implementations.postgres.rows import to_student
 from class_management_service.implementations.postgres.student_listing import (
     PAGES,
     TOTALS,
@@ -118,32 +118,42 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
     async def update(
         self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
     ) -> StudentUpdate:
-        at, adding = utc(changes.at), changes.add_class_ids
         async with pg_connection(self._engine) as connection, _unique_email(), connection.transaction():
-            row = await _update_row(connection, owner, student_id, changes, at)
-            joined, joined_at, missing = await _memberships(connection, owner, student_id, adding)
+            row = await connection.fetchrow(sql.LOCK, student_id, owner)
+            if row is None:
+                raise StudentNotFoundError(student_id)
+            named = (*changes.add_class_ids, *changes.remove_class_ids)
+            joined, joined_at, missing = await _memberships(connection, owner, student_id, named)
             if missing:
                 raise ClassNotFoundError(missing)
             since = dict(zip(joined, joined_at, strict=True))
-            change = membership_change(since, adding, changes.remove_class_ids, at)
-            result = StudentUpdate(to_student(row, change.class_ids), change.added, change.removed)
-            outbox = events(result)
-            if change.added or change.removed or outbox:
-                changed = (change.removed, change.added, list(change.added_at), *outbox_arguments(outbox))
-                await connection.execute(sql.CHANGE_MEMBERSHIPS, student_id, *changed)
-        if outbox:
-            self._wake_relay()
-        return result
+            edit = student_edit(to_student(row, joined), since, changes)
+            if not edit.is_changed:
+                return edit.outcome
+            student, change = edit.student, edit.membership
+            names = (student.first_name, student.last_name, student.legal_full_name, student.email)
+            memberships = (change.removed, change.added, list(change.added_at))
+            outbox = outbox_arguments(events(edit.outcome))
+            at = utc(student.updated_at)
+            await connection.execute(sql.CHANGE, student_id, *names, at, *memberships, *outbox)
+        self._wake_relay()
+        return edit.outcome
 
     async def delete(
-        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+        self,
+        owner: str,
+        student_id: UUID,
+        events: EventsFor[DeletedStudent],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedStudent:
 
         async def delete(connection: asyncpg.Connection) -> DeletedStudent:
             row = await connection.fetchrow(sql.LOCK, student_id, owner)
             if row is None:
                 raise StudentNotFoundError(student_id)
-            settled = await settle_student(connection, student_id, owner, datetime.now(UTC), force=force)
+            settled = await settle_student(connection, student_id, owner, at, force=force)
             class_ids = await connection.fetchval(sql.DELETE, student_id)
             deleted = DeletedStudent(to_student(row, class_ids), completed_batches=settled)
             await insert_outbox(connection, events(deleted))
@@ -160,23 +170,13 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
 
 
 async def _memberships(
-    connection: asyncpg.Connection, owner: str, student_id: UUID, adding: tuple[UUID, ...]
+    connection: asyncpg.Connection, owner: str, student_id: UUID, named: tuple[UUID, ...]
 ) -> tuple[list[UUID], list[datetime], Sequence[UUID]]:
-    """The student's classes and since when, and which of ``adding`` are not the teacher's."""
-    if not adding:
+    """The student's classes and since when, and which of ``named`` (to add or to remove) are
+    neither joined nor the teacher's."""
+    if not named:
         joined, joined_at = await connection.fetchrow(sql.JOINED, student_id)
         return joined, joined_at, ()
-    joined, joined_at, missing = await connection.fetchrow(sql.MEMBERSHIPS, student_id, adding, owner)
+    unique = list(dict.fromkeys(named))
+    joined, joined_at, missing = await connection.fetchrow(sql.MEMBERSHIPS, student_id, unique, owner)
     return joined, joined_at, missing
-
-
-async def _update_row(
-    connection: asyncpg.Connection, owner: str, student_id: UUID, changes: StudentChanges, at: datetime
-) -> Record:
-    """Apply the name and email changes, taking the row lock; no row means no such student of the teacher."""
-    names = (changes.first_name, changes.last_name, changes.legal_full_name)
-    email = (changes.email is not UNSET, None if changes.email is UNSET else changes.email)
-    row = await connection.fetchrow(sql.UPDATE, student_id, owner, *names, *email, at)
-    if row is None:
-        raise StudentNotFoundError(student_id)
-    return row

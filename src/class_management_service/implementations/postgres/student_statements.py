@@ -65,21 +65,6 @@ GET = f"""
 SELECT {STUDENT_COLUMNS}, {CLASS_IDS_OF_STUDENT}
 FROM students s WHERE s.id = $1 AND s.created_by_user_id = $2"""
 
-# Changes the student $1 of teacher $2: a NULL name keeps the stored one, and $6 says whether
-# to write the email at all (NULL clears it). An email another of the teacher's students has in
-# any case violates the unique index (as in CREATE, no lookup). Takes the row lock first:
-# writers of one student queue here, so what they read next is current and their outbox ids
-# follow commit order.
-UPDATE = f"""
-UPDATE students s SET
-    first_name = coalesce($3, s.first_name),
-    last_name = coalesce($4, s.last_name),
-    legal_full_name = coalesce($5, s.legal_full_name),
-    email = CASE WHEN $6::boolean THEN $7 ELSE s.email END,
-    updated_at = $8
-WHERE s.id = $1 AND s.created_by_user_id = $2
-RETURNING {STUDENT_COLUMNS}"""
-
 # After the row lock: the student $1's memberships (class, since when; read order), for an update
 # that joins no class. Like CREATE, a statement that never reads the classes table, so it keeps
 # one plan (MEMBERSHIPS, which must read it, is planned on every call once classes are many).
@@ -92,8 +77,8 @@ SELECT
     ARRAY(SELECT created_at FROM joined ORDER BY created_at, class_id) AS joined_at"""
 
 # After the row lock: the student $1's memberships (class, since when; read order), and which of
-# the classes $2 to add are neither joined already nor the teacher $3's, in request order. Share
-# locks the classes to add, so none is deleted before the new memberships commit.
+# the classes $2 an update adds or removes are neither joined already nor the teacher $3's, in
+# request order. Share locks those classes, so none to add is deleted before its membership commits.
 MEMBERSHIPS = """
 WITH joined AS (
     SELECT class_id, created_at FROM class_student_association WHERE student_id = $1
@@ -110,18 +95,23 @@ SELECT
             AND NOT EXISTS (SELECT FROM found f WHERE f.id = a.class_id AND f.owner = $3)
           ORDER BY a.position) AS missing_class_ids"""
 
-# Leaves the classes $2, joins the classes $3 (at $4), and inserts the outbox rows: the rest of
-# an update, in one round trip inside its transaction.
-CHANGE_MEMBERSHIPS = f"""
-WITH removed AS (
-    DELETE FROM class_student_association WHERE student_id = $1 AND class_id = ANY($2::uuid[])
+# Writes what the domain decided for the locked student $1: names $2-$4, email $5 (another of
+# the teacher's students with it in any case violates the unique index, as in CREATE), updated_at
+# $6; leaves the classes $7, joins the classes $8 (at $9); inserts the outbox rows. One round trip.
+CHANGE = f"""
+WITH student AS (
+    UPDATE students SET first_name = $2, last_name = $3, legal_full_name = $4, email = $5, updated_at = $6
+    WHERE id = $1
+), removed AS (
+    DELETE FROM class_student_association WHERE student_id = $1 AND class_id = ANY($7::uuid[])
 ), added AS (
     INSERT INTO class_student_association (class_id, student_id, created_at)
     SELECT a.class_id, $1::uuid, a.joined_at
-    FROM unnest($3::uuid[], $4::timestamptz[]) AS a(class_id, joined_at)
-){outbox_insert(5)}"""
+    FROM unnest($8::uuid[], $9::timestamptz[]) AS a(class_id, joined_at)
+){outbox_insert(10)}"""
 
-# Locks the student $1 of teacher $2 for deletion; their memberships cannot change while it is held.
+# Locks the student $1 of teacher $2 for an update or deletion; their memberships cannot change
+# while it is held.
 LOCK = f"SELECT {STUDENT_COLUMNS} FROM students s WHERE s.id = $1 AND s.created_by_user_id = $2 FOR UPDATE"
 
 # Deletes the locked student $1 (memberships cascade) and returns their classes in read order.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,6 +20,7 @@ from class_management_service.domain.models import (
     SchoolClass,
 )
 from class_management_service.domain.name_order import in_name_order
+from class_management_service.domain.updates import is_class_changed
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import class_statements as sql
@@ -76,11 +78,14 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
             "course_code": changes.course_code,
             "at": utc(changes.at),
         }
-        # The UPDATE row lock serialises writers of this class, so outbox ids follow commit order.
+        # The write transaction (BEGIN IMMEDIATE) serialises writers, so outbox ids follow commit order.
         async with translate_database_errors(), self._sessions.begin() as session:
-            row = (await session.execute(sql.UPDATE, params)).one_or_none()
-            if row is None:
+            current = (await session.execute(sql.GET, params)).one_or_none()
+            if current is None:
                 raise ClassNotFoundError([class_id])
+            if not is_class_changed(to_school_class(current), changes):
+                return to_school_class(current)
+            row = (await session.execute(sql.UPDATE, params)).one()
             if changes.course_code is not None and row.course_code != changes.course_code:
                 raise CourseNotFoundError(changes.course_code)
             school_class = to_school_class(row)
@@ -88,14 +93,20 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
         return school_class
 
     async def delete(
-        self, owner: str, class_id: UUID, events: EventsFor[DeletedClass], *, force: bool = False
+        self,
+        owner: str,
+        class_id: UUID,
+        events: EventsFor[DeletedClass],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedClass:
         params = {"owner": owner, "class_id": class_id}
         async with translate_database_errors(), self._sessions.begin() as session:
             row = (await session.execute(sql.LOCK, params)).one_or_none()
             if row is None:
                 raise ClassNotFoundError([class_id])
-            completed = await settle_class_pending(session, class_id, owner, force=force)
+            completed = await settle_class_pending(session, class_id, owner, at, force=force)
             # Read after the lock: no membership can be added to the class while it is held.
             members = (await session.execute(sql.DELETE_MEMBERS, params)).all()
             removed = in_read_order({member.student_id: utc(member.created_at) for member in members})

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.domain.errors import DuplicateStudentEmailError, StudentNotFoundError
-from class_management_service.domain.memberships import enrolment, in_read_order, membership_change
+from class_management_service.domain.memberships import enrolment, in_read_order
 from class_management_service.domain.models import (
-    UNSET,
     DeletedStudent,
     NewStudent,
     Page,
@@ -23,6 +23,7 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+from class_management_service.domain.updates import named_class_ids, student_edit
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import memberships as members
@@ -99,41 +100,40 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
     async def update(
         self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
     ) -> StudentUpdate:
-        at = utc(changes.at)
-        params = {
-            "owner": owner,
-            "student_id": student_id,
-            "new_first_name": changes.first_name,
-            "new_last_name": changes.last_name,
-            "new_legal_full_name": changes.legal_full_name,
-            "set_email": changes.email is not UNSET,
-            "new_email": None if changes.email is UNSET else changes.email,
-            "at": at,
-        }
-        # The UPDATE takes the row lock first: concurrent writers of one student queue here, so
-        # the memberships read next are current and outbox ids follow commit order.
+        params = {"owner": owner, "student_id": student_id}
+        # The write transaction (BEGIN IMMEDIATE) serialises writers: what is read here stays
+        # current until the commit, and outbox ids follow commit order.
         async with translate_database_errors(), _unique_email(), self._sessions.begin() as session:
-            row = (await session.execute(sql.UPDATE, params)).one_or_none()
+            row = (await session.execute(sql.FIND, params)).one_or_none()
             if row is None:
-                raise await _why_update_matched_nothing(session, params)
+                raise StudentNotFoundError(student_id)
             joined = await members.memberships(session, student_id)
-            change = membership_change(joined, changes.add_class_ids, changes.remove_class_ids, at)
-            await members.require_owned_classes(session, owner, change.added)
-            await members.remove_memberships(session, student_id, change.removed)
-            await members.add_memberships(session, student_id, change.joined)
-            result = StudentUpdate(to_student(row, change.class_ids), change.added, change.removed)
-            await add_outbox_events(session, events(result))
-        return result
+            await members.require_owned_classes(session, owner, named_class_ids(joined, changes))
+            edit = student_edit(to_student(row, in_read_order(joined)), joined, changes)
+            if not edit.is_changed:
+                return edit.outcome
+            if (await session.execute(sql.UPDATE, _row_values(edit.student, params))).first() is None:
+                raise DuplicateStudentEmailError()
+            await members.remove_memberships(session, student_id, edit.membership.removed)
+            await members.add_memberships(session, student_id, edit.membership.joined)
+            await add_outbox_events(session, events(edit.outcome))
+        return edit.outcome
 
     async def delete(
-        self, owner: str, student_id: UUID, events: EventsFor[DeletedStudent], *, force: bool = False
+        self,
+        owner: str,
+        student_id: UUID,
+        events: EventsFor[DeletedStudent],
+        *,
+        at: datetime,
+        force: bool = False,
     ) -> DeletedStudent:
         params = {"owner": owner, "student_id": student_id}
         async with translate_database_errors(), self._sessions.begin() as session:
             row = (await session.execute(sql.LOCK, params)).one_or_none()
             if row is None:
                 raise StudentNotFoundError(student_id)
-            completed = await settle_student_pending(session, student_id, owner, force=force)
+            completed = await settle_student_pending(session, student_id, owner, at, force=force)
             # Read after the lock: no membership can be added to the student while it is held.
             joined = await members.memberships(session, student_id)
             await session.execute(sql.DELETE, params)
@@ -142,8 +142,12 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         return deleted
 
 
-async def _why_update_matched_nothing(session: AsyncSession, params: dict[str, Any]) -> Exception:
-    """No such student of this owner, or the new email is taken."""
-    if (await session.execute(sql.FIND, params)).first() is None:
-        return StudentNotFoundError(params["student_id"])
-    return DuplicateStudentEmailError()
+def _row_values(student: Student, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **params,
+        "new_first_name": student.first_name,
+        "new_last_name": student.last_name,
+        "new_legal_full_name": student.legal_full_name,
+        "new_email": student.email,
+        "at": utc(student.updated_at),
+    }

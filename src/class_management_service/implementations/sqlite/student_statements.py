@@ -5,9 +5,7 @@ Building and cache-keying a statement per call costs more CPU than running it.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Boolean, bindparam, case, delete, exists, func, insert, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, select, update
 
 from class_management_service.implementations.sqlite.rows import STUDENT_COLUMNS, owned_by
 from class_management_service.models_db import class_students, students
@@ -39,23 +37,19 @@ INSERT = (
 )
 
 
-def new_or_kept(column: str) -> Any:
-    """``:new_<column>``, or the stored value when that parameter is NULL (the field was omitted)."""
-    return func.coalesce(bindparam(f"new_{column}", type_=students.c[column].type), students.c[column])
-
-
+# Writes the names and email the domain decided; no row: another of the teacher's students has
+# the email in any case (the student itself is read, under the write lock, just before).
 UPDATE = (
     update(students)
     .where(owned_by(students, "student_id"), ~EMAIL_TAKEN)
     .values(
-        first_name=new_or_kept("first_name"),
-        last_name=new_or_kept("last_name"),
-        legal_full_name=new_or_kept("legal_full_name"),
-        # NULL is a value for email (it clears it), so a flag says whether to write it at all.
-        email=case((bindparam("set_email", type_=Boolean()), NEW_EMAIL), else_=students.c.email),
+        first_name=bindparam("new_first_name", type_=students.c.first_name.type),
+        last_name=bindparam("new_last_name", type_=students.c.last_name.type),
+        legal_full_name=bindparam("new_legal_full_name", type_=students.c.legal_full_name.type),
+        email=NEW_EMAIL,
         updated_at=bindparam("at", type_=students.c.updated_at.type),
     )
-    .returning(*STUDENT_COLUMNS)
+    .returning(students.c.id)
 )
 FIND = select(*STUDENT_COLUMNS).where(owned_by(students, "student_id"))
 LOCK = FIND.with_for_update()
