@@ -28,6 +28,7 @@ MUTABLE_TABLES = (
     "students",
     "classes",
     "event_outbox",
+    "idempotency_keys",
 )
 
 

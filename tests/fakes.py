@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.models import (
     ClassChanges,
     DeletedStudent,
@@ -22,11 +23,10 @@ from class_management_service.domain.models import (
     StudentChanges,
     StudentUpdate,
 )
-from class_management_service.implementations.memory.repositories import (
-    InMemoryClassRepository,
-    InMemoryStudentRepository,
-)
+from class_management_service.domain.preconditions import IfMatch
+from class_management_service.implementations.memory.class_repository import InMemoryClassRepository
 from class_management_service.implementations.memory.store import InMemoryStore
+from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.protocols import (
     ClockProtocol,
     EventPublisherProtocol,
@@ -83,15 +83,27 @@ class RecordingClasses(InMemoryClassRepository):
         self.created: list[NewClass] = []
         self.changes: list[ClassChanges] = []
 
-    async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass:
+    async def create(
+        self,
+        new: NewClass,
+        events: EventsFor[SchoolClass],
+        *,
+        key: IdempotentWrite[SchoolClass] | None = None,
+    ) -> SchoolClass:
         self.created.append(new)
-        return await super().create(new, events)
+        return await super().create(new, events, key=key)
 
     async def update(
-        self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
+        self,
+        owner: str,
+        class_id: UUID,
+        changes: ClassChanges,
+        events: EventsFor[SchoolClass],
+        *,
+        if_match: IfMatch | None = None,
     ) -> SchoolClass:
         self.changes.append(changes)
-        return await super().update(owner, class_id, changes, events)
+        return await super().update(owner, class_id, changes, events, if_match=if_match)
 
 
 class RecordingStudents(InMemoryStudentRepository):
@@ -103,15 +115,23 @@ class RecordingStudents(InMemoryStudentRepository):
         self.changes: list[StudentChanges] = []
         self.deleted: list[DeletedStudent] = []
 
-    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
+    async def create(
+        self, new: NewStudent, events: EventsFor[Student], *, key: IdempotentWrite[Student] | None = None
+    ) -> Student:
         self.created.append(new)
-        return await super().create(new, events)
+        return await super().create(new, events, key=key)
 
     async def update(
-        self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
+        self,
+        owner: str,
+        student_id: UUID,
+        changes: StudentChanges,
+        events: EventsFor[StudentUpdate],
+        *,
+        if_match: IfMatch | None = None,
     ) -> StudentUpdate:
         self.changes.append(changes)
-        return await super().update(owner, student_id, changes, events)
+        return await super().update(owner, student_id, changes, events, if_match=if_match)
 
 
 def record(row_id: int, key: str = "k", attempts: int = 0) -> OutboxRecord:

@@ -15,12 +15,11 @@ from class_management_service.config import Settings
 from class_management_service.implementations.memory.association_repository import (
     InMemoryAssociationRepository,
 )
+from class_management_service.implementations.memory.class_repository import InMemoryClassRepository
 from class_management_service.implementations.memory.dead_letters import InMemoryDeadLetterStore
-from class_management_service.implementations.memory.repositories import (
-    InMemoryClassRepository,
-    InMemoryStudentRepository,
-)
+from class_management_service.implementations.memory.idempotency_store import InMemoryIdempotencyStore
 from class_management_service.implementations.memory.store import InMemoryOutboxStats, InMemoryStore
+from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.implementations.observability.health_probes import (
     AlwaysHealthyProbe,
     SqlAlchemyDatabaseProbe,
@@ -30,6 +29,7 @@ from class_management_service.implementations.postgres.association_repository im
     AsyncpgDeadLetterStore,
 )
 from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
+from class_management_service.implementations.postgres.idempotency_store import AsyncpgIdempotencyStore
 from class_management_service.implementations.postgres.leadership import (
     PostgresAdvisoryLeadership,
     asyncpg_dsn,
@@ -43,6 +43,7 @@ from class_management_service.implementations.sqlite.association_repository impo
 )
 from class_management_service.implementations.sqlite.class_repository import SqlAlchemyClassRepository
 from class_management_service.implementations.sqlite.dead_letter_store import SqlAlchemyDeadLetterStore
+from class_management_service.implementations.sqlite.idempotency_store import SqlAlchemyIdempotencyStore
 from class_management_service.implementations.sqlite.leadership import FileLockLeadership
 from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
 from class_management_service.implementations.sqlite.relay_store import SqlAlchemyOutboxStore
@@ -52,6 +53,7 @@ from class_management_service.protocols import (
     ClassRepositoryProtocol,
     DeadLetterStoreProtocol,
     HealthProbeProtocol,
+    IdempotencyStoreProtocol,
     MonitorLeadershipProtocol,
     OutboxStatsProtocol,
     OutboxStoreProtocol,
@@ -68,6 +70,7 @@ class PostgresProvider(Provider):
     outbox_store = provide(AsyncpgOutboxStore, provides=OutboxStoreProtocol)
     database_probe = provide(SqlAlchemyDatabaseProbe, provides=HealthProbeProtocol)
     dead_letters = provide(AsyncpgDeadLetterStore, provides=DeadLetterStoreProtocol)
+    idempotency_keys = provide(AsyncpgIdempotencyStore, provides=IdempotencyStoreProtocol)
 
     @provide
     async def doorbell(self, engine: AsyncEngine, settings: Settings) -> AsyncIterator[OutboxDoorbell]:
@@ -108,6 +111,7 @@ class SqliteProvider(Provider):
     students = provide(SqlAlchemyStudentRepository, provides=StudentRepositoryProtocol)
     associations = provide(SqlAlchemyAssociationRepository, provides=AssociationRepositoryProtocol)
     dead_letters = provide(SqlAlchemyDeadLetterStore, provides=DeadLetterStoreProtocol)
+    idempotency_keys = provide(SqlAlchemyIdempotencyStore, provides=IdempotencyStoreProtocol)
     outbox_stats = provide(SqlAlchemyOutboxStats, provides=OutboxStatsProtocol)
     outbox_store = provide(SqlAlchemyOutboxStore, provides=OutboxStoreProtocol)
     database_probe = provide(SqlAlchemyDatabaseProbe, provides=HealthProbeProtocol)
@@ -134,5 +138,6 @@ class MemoryProvider(Provider):
     students = provide(InMemoryStudentRepository, provides=StudentRepositoryProtocol)
     associations = provide(InMemoryAssociationRepository, provides=AssociationRepositoryProtocol)
     dead_letters = provide(InMemoryDeadLetterStore, provides=DeadLetterStoreProtocol)
+    idempotency_keys = provide(InMemoryIdempotencyStore, provides=IdempotencyStoreProtocol)
     outbox_stats = provide(InMemoryOutboxStats, provides=OutboxStatsProtocol)
     database_probe = provide(AlwaysHealthyProbe, provides=HealthProbeProtocol)

@@ -1,8 +1,8 @@
 """Database schema as SQLAlchemy 2 typed models; Alembic revisions are written to match it.
 
-This module holds the class/student/outbox tables and ``metadata``, Alembic's target; the
-matching tables live in ``models_db_matching`` on the same ``Base``, imported here so that
-``metadata`` always holds every table.
+This module holds the class, student, idempotency-key and outbox tables and ``metadata``,
+Alembic's target; the matching tables live in ``models_db_matching`` on the same ``Base``,
+imported here so that ``metadata`` always holds every table.
 """
 
 from __future__ import annotations
@@ -79,6 +79,22 @@ class ClassStudentRow(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+class IdempotencyKeyRow(Base):
+    """A teacher's ``Idempotency-Key``: claimed before a write, completed in the write's transaction."""
+
+    __tablename__ = "idempotency_keys"
+    # The hourly purge of keys older than a day reads it.
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+    owner: Mapped[str] = mapped_column(String(255), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # in_flight | completed
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
 class EventOutboxRow(Base):
     """An event envelope committed with its change and waiting for the relay."""
 
@@ -132,3 +148,4 @@ classes: Table = metadata.tables["classes"]
 students: Table = metadata.tables["students"]
 class_students: Table = metadata.tables["class_student_association"]
 event_outbox: Table = metadata.tables["event_outbox"]
+idempotency_keys: Table = metadata.tables["idempotency_keys"]

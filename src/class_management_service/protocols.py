@@ -19,6 +19,7 @@ from class_management_service.domain.association_suggestions import SuggestedBat
 from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
 from class_management_service.domain.consumed_messages import ConsumedMessage, ConsumerState, DeadLetter
 from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.idempotency import IdempotencyClaim, IdempotentWrite, StoredKey
 from class_management_service.domain.models import (
     ClassChanges,
     DeletedClass,
@@ -40,6 +41,7 @@ from class_management_service.domain.outbox_records import BrokerState as Broker
 from class_management_service.domain.outbox_records import OutboxRecord as OutboxRecord  # noqa: PLC0414
 from class_management_service.domain.outbox_records import PublishFailure as PublishFailure  # noqa: PLC0414
 from class_management_service.domain.outbox_records import RowFailure as RowFailure  # noqa: PLC0414
+from class_management_service.domain.preconditions import IfMatch
 
 T_contra = TypeVar("T_contra", contravariant=True)
 
@@ -53,16 +55,32 @@ class EventsFor(Protocol[T_contra]):
 class ClassRepositoryProtocol(Protocol):
     """Stores classes; every method is scoped to the owning teacher."""
 
-    async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass: ...
+    async def create(
+        self,
+        new: NewClass,
+        events: EventsFor[SchoolClass],
+        *,
+        key: IdempotentWrite[SchoolClass] | None = None,
+    ) -> SchoolClass:
+        """``key``, when given, is completed with the response in the create's transaction."""
 
     async def get(self, owner: str, class_id: UUID) -> SchoolClass: ...
 
     async def list(self, owner: str, page: PageRequest) -> Page[SchoolClass]: ...
 
     async def update(
-        self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
+        self,
+        owner: str,
+        class_id: UUID,
+        changes: ClassChanges,
+        events: EventsFor[SchoolClass],
+        *,
+        if_match: IfMatch | None = None,
     ) -> SchoolClass:
-        """An update that changes nothing (``domain.updates``) writes nothing and asks no events."""
+        """PreconditionFailedError when ``if_match`` does not hold the current version (checked
+        under the write's lock, before anything else: a stale tag fails even for an update that
+        would change nothing); a missing class is ClassNotFoundError either way. An update that
+        changes nothing (``domain.updates``) writes nothing and asks no events."""
 
     async def delete(
         self,
@@ -72,11 +90,12 @@ class ClassRepositoryProtocol(Protocol):
         *,
         at: datetime,
         force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedClass:
-        """Raises PendingValidationsError while essays of the class await a decision, unless
-        ``force``: then those essays are rejected (method ``human``, by ``owner``, at ``at``, the
-        caller's clock time of the delete) and each batch this completes (``completed_at`` = ``at``)
-        is in ``DeletedClass.completed_batches``, in the same transaction."""
+        """``if_match`` as for ``update``. Raises PendingValidationsError while essays of the class
+        await a decision, unless ``force``: then those essays are rejected (method ``human``, by
+        ``owner``, at ``at``, the caller's clock time of the delete) and each batch this completes
+        (``completed_at`` = ``at``) is in ``DeletedClass.completed_batches``, in the same transaction."""
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         """Students of a class by last, first name; ``owner=None`` is a trusted internal caller."""
@@ -85,18 +104,28 @@ class ClassRepositoryProtocol(Protocol):
 class StudentRepositoryProtocol(Protocol):
     """Stores students and their class memberships; every method is scoped to the owner."""
 
-    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student: ...
+    async def create(
+        self, new: NewStudent, events: EventsFor[Student], *, key: IdempotentWrite[Student] | None = None
+    ) -> Student:
+        """``key``, when given, is completed with the response in the create's transaction."""
 
     async def get(self, owner: str, student_id: UUID) -> Student: ...
 
     async def list(self, owner: str, page: PageRequest, where: StudentFilter) -> Page[Student]: ...
 
     async def update(
-        self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
+        self,
+        owner: str,
+        student_id: UUID,
+        changes: StudentChanges,
+        events: EventsFor[StudentUpdate],
+        *,
+        if_match: IfMatch | None = None,
     ) -> StudentUpdate:
-        """Names merge as ``domain.updates.merged_names`` decides; every class added or removed that
-        the student is not in must be the owner's (ClassNotFoundError naming them, nothing written);
-        an update that changes nothing writes nothing and asks no events."""
+        """``if_match`` as for classes: PreconditionFailedError when the version is not current,
+        checked first. Names merge as ``domain.updates.merged_names`` decides; every class added or
+        removed that the student is not in must be the owner's (ClassNotFoundError naming them,
+        nothing written); an update that changes nothing writes nothing and asks no events."""
 
     async def delete(
         self,
@@ -106,9 +135,11 @@ class StudentRepositoryProtocol(Protocol):
         *,
         at: datetime,
         force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedStudent:
-        """Raises PendingValidationsError while a pending essay lists the student as a candidate,
-        unless ``force``: then those essays are rejected at ``at``, as for a class."""
+        """``if_match`` as for ``update``. Raises PendingValidationsError while a pending essay
+        lists the student as a candidate, unless ``force``: then those essays are rejected at
+        ``at``, as for a class."""
 
 
 class AssociationRepositoryProtocol(Protocol):
@@ -140,12 +171,19 @@ class AssociationRepositoryProtocol(Protocol):
     async def essay(self, essay_id: str) -> EssayAssociation:
         """Internal: one essay's association, with the decided student's names; EssayNotFoundError."""
 
-    async def decide(self, request: DecisionRequest, events: EventsFor[DecisionOutcome]) -> DecisionOutcome:
+    async def decide(
+        self,
+        request: DecisionRequest,
+        events: EventsFor[DecisionOutcome],
+        *,
+        key: IdempotentWrite[DecisionOutcome] | None = None,
+    ) -> DecisionOutcome:
         """Apply a teacher's decisions under the batch's row lock (see ``domain.matching``).
 
         Repeating a decision changes nothing; changing a decided essay is AssociationConflictError;
         an essay outside the batch is EssayNotFoundError; a student outside the class is
-        StudentNotInClassError. Nothing is written when any decision is refused.
+        StudentNotInClassError. Nothing is written when any decision is refused. ``key``, when
+        given, is completed with the response in the same transaction.
         """
 
     async def decide_expired(
@@ -155,6 +193,20 @@ class AssociationRepositoryProtocol(Protocol):
 
         Essays without a confident candidate go to the class's placeholder student, created once
         and enrolled in the class, again if the teacher took it out: its essays stay on the roster."""
+
+
+class IdempotencyStoreProtocol(Protocol):
+    """Claims a teacher's ``Idempotency-Key``; the write that follows completes it in its own transaction."""
+
+    async def claim(self, claim: IdempotencyClaim) -> StoredKey | None:
+        """None when this request now holds the key (new, expired, or an abandoned claim past its
+        lease); otherwise the key as stored, for ``domain.idempotency.replay`` to judge."""
+
+    async def release(self, claim: IdempotencyClaim) -> None:
+        """Forget this request's claim after its write failed, so a retry runs afresh."""
+
+    async def purge(self, older_than: datetime) -> int:
+        """Delete keys created before ``older_than``; returns how many."""
 
 
 class DeadLetterStoreProtocol(Protocol):

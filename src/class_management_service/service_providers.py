@@ -14,6 +14,7 @@ from class_management_service.protocols import (
     ClassRepositoryProtocol,
     ClockProtocol,
     HealthProbeProtocol,
+    IdempotencyStoreProtocol,
     MetricsRecorderProtocol,
     OutboxStatsProtocol,
     RelayStateProtocol,
@@ -22,6 +23,7 @@ from class_management_service.protocols import (
 from class_management_service.services.association_service import AssociationService
 from class_management_service.services.class_service import ClassService
 from class_management_service.services.health_service import HealthService
+from class_management_service.services.idempotency_service import IdempotencyService
 from class_management_service.services.relay_health_service import RelayHealthService
 from class_management_service.services.student_service import StudentService
 
@@ -52,6 +54,12 @@ class ServiceProvider(Provider):
         self, associations: AssociationRepositoryProtocol, clock: ClockProtocol
     ) -> AssociationService:
         return AssociationService(associations, clock)
+
+    @provide
+    def idempotency_service(
+        self, store: IdempotencyStoreProtocol, clock: ClockProtocol
+    ) -> IdempotencyService:
+        return IdempotencyService(store, clock)
 
     @provide
     def health_service(

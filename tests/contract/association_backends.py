@@ -51,25 +51,27 @@ from class_management_service.domain.models import NewClass, NewStudent, SchoolC
 from class_management_service.implementations.memory.association_repository import (
     InMemoryAssociationRepository,
 )
-from class_management_service.implementations.memory.repositories import (
-    InMemoryClassRepository,
-    InMemoryStudentRepository,
-)
+from class_management_service.implementations.memory.class_repository import InMemoryClassRepository
+from class_management_service.implementations.memory.idempotency_store import InMemoryIdempotencyStore
 from class_management_service.implementations.memory.store import InMemoryStore
+from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.implementations.postgres.association_repository import (
     AsyncpgAssociationRepository,
 )
 from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
+from class_management_service.implementations.postgres.idempotency_store import AsyncpgIdempotencyStore
 from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.sqlite.association_repository import (
     SqlAlchemyAssociationRepository,
 )
 from class_management_service.implementations.sqlite.class_repository import SqlAlchemyClassRepository
+from class_management_service.implementations.sqlite.idempotency_store import SqlAlchemyIdempotencyStore
 from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.models_db import event_outbox
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
     ClassRepositoryProtocol,
+    IdempotencyStoreProtocol,
     StudentRepositoryProtocol,
 )
 
@@ -85,6 +87,7 @@ class AssociationRepos:
     classes: ClassRepositoryProtocol
     students: StudentRepositoryProtocol
     outbox: Callable[[], Awaitable[list[StoredEvent]]]
+    keys: IdempotencyStoreProtocol
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ async def _memory() -> AsyncIterator[AssociationRepos]:
         InMemoryClassRepository(store),
         InMemoryStudentRepository(store),
         outbox,
+        InMemoryIdempotencyStore(store),
     )
 
 
@@ -139,6 +143,7 @@ async def _sqlite(sqlite_url: str) -> AsyncIterator[AssociationRepos]:
             SqlAlchemyClassRepository(engine),
             SqlAlchemyStudentRepository(engine),
             sql_outbox(engine),
+            SqlAlchemyIdempotencyStore(engine),
         )
     finally:
         await engine.dispose()
@@ -151,6 +156,7 @@ async def _postgres(engine: AsyncEngine) -> AsyncIterator[AssociationRepos]:
         AsyncpgClassRepository(engine),
         AsyncpgStudentRepository(engine),
         sql_outbox(engine),
+        AsyncpgIdempotencyStore(engine),
     )
 
 

@@ -29,20 +29,22 @@ from class_management_service.domain.models import (
     StudentChanges,
     Unset,
 )
-from class_management_service.implementations.memory.repositories import (
-    InMemoryClassRepository,
-    InMemoryStudentRepository,
-)
+from class_management_service.implementations.memory.class_repository import InMemoryClassRepository
+from class_management_service.implementations.memory.idempotency_store import InMemoryIdempotencyStore
 from class_management_service.implementations.memory.store import InMemoryOutboxStats, InMemoryStore
+from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
+from class_management_service.implementations.postgres.idempotency_store import AsyncpgIdempotencyStore
 from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
 from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.sqlite.class_repository import SqlAlchemyClassRepository
+from class_management_service.implementations.sqlite.idempotency_store import SqlAlchemyIdempotencyStore
 from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
 from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.models_db import event_outbox
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
+    IdempotencyStoreProtocol,
     OutboxStatsProtocol,
     StudentRepositoryProtocol,
 )
@@ -63,6 +65,7 @@ class Repos:
     students: StudentRepositoryProtocol
     stats: OutboxStatsProtocol
     outbox: Callable[[], Awaitable[list[StoredEvent]]]
+    keys: IdempotencyStoreProtocol
 
 
 def moment() -> datetime:
@@ -165,7 +168,11 @@ def _memory_repos() -> Repos:
         return [(e.topic, e.aggregate_id, e.user_id, json.loads(e.envelope_json)) for e in store.outbox]
 
     return Repos(
-        InMemoryClassRepository(store), InMemoryStudentRepository(store), InMemoryOutboxStats(store), outbox
+        InMemoryClassRepository(store),
+        InMemoryStudentRepository(store),
+        InMemoryOutboxStats(store),
+        outbox,
+        InMemoryIdempotencyStore(store),
     )
 
 
@@ -183,12 +190,14 @@ def _sql_repos(engine: AsyncEngine, *, is_postgres: bool = False) -> Repos:
             AsyncpgStudentRepository(engine),
             AsyncpgOutboxStats(engine),
             outbox,
+            AsyncpgIdempotencyStore(engine),
         )
     return Repos(
         SqlAlchemyClassRepository(engine),
         SqlAlchemyStudentRepository(engine),
         SqlAlchemyOutboxStats(engine),
         outbox,
+        SqlAlchemyIdempotencyStore(engine),
     )
 
 

@@ -20,6 +20,7 @@ from class_management_service.domain.association_suggestions import SuggestedBat
 from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
 from class_management_service.domain.consumed_messages import ConsumedMessage, DeadLetter
 from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
     ConsumerMetricsProtocol,
@@ -150,7 +151,13 @@ class FakeAssociations(AssociationRepositoryProtocol):
     async def essay(self, essay_id: str) -> EssayAssociation:
         raise NotImplementedError
 
-    async def decide(self, request: DecisionRequest, events: EventsFor[DecisionOutcome]) -> DecisionOutcome:
+    async def decide(
+        self,
+        request: DecisionRequest,
+        events: EventsFor[DecisionOutcome],
+        *,
+        key: IdempotentWrite[DecisionOutcome] | None = None,
+    ) -> DecisionOutcome:
         raise NotImplementedError
 
 

@@ -13,11 +13,12 @@ from class_management_service.api.association_schemas import (
     ConfirmRequest,
     ConfirmResultModel,
 )
-from class_management_service.api.presenters import json_reply
+from class_management_service.api.idempotency import idempotent, idempotent_write
+from class_management_service.api.presenters import Body, json_reply
 from class_management_service.api.request_context import current_actor, parse_external_id
 from class_management_service.api.schemas import ErrorModel
 from class_management_service.api.validation import json_body
-from class_management_service.domain.association_decisions import Decision
+from class_management_service.domain.association_decisions import Decision, DecisionOutcome
 from class_management_service.services.association_service import AssociationService
 
 batch_bp = Blueprint("batches", __name__, url_prefix="/v1/batches")
@@ -35,6 +36,7 @@ async def get_student_associations(batch_id: str, service: FromDishka[Associatio
 
 @batch_bp.post("/<batch_id>/student-associations/confirm")
 @json_body(ConfirmRequest)
+@idempotent
 @document_response(ConfirmResultModel, 200)
 @document_response(ErrorModel, 400)
 @document_response(ErrorModel, 404)
@@ -47,8 +49,14 @@ async def confirm_student_associations(
     decisions = [
         Decision(d.essay_id, d.student_id if d.confirmed else None, d.confirmed) for d in data.associations
     ]
-    outcome = await service.confirm(current_actor(), parse_external_id(batch_id, "batch_id"), decisions)
     outcomes = {d.essay_id: d.confirmed for d in decisions}
     confirmed = sum(1 for is_confirmed in outcomes.values() if is_confirmed)
-    body = presenters.confirm_body(outcome, confirmed, len(outcomes) - confirmed)
-    return json_reply(body, 200)
+
+    def body(outcome: DecisionOutcome) -> Body:
+        return presenters.confirm_body(outcome, confirmed, len(outcomes) - confirmed)
+
+    key = idempotent_write(body, 200)
+    outcome = await service.confirm(
+        current_actor(), parse_external_id(batch_id, "batch_id"), decisions, key=key
+    )
+    return json_reply(body(outcome), 200)

@@ -11,6 +11,8 @@ from quart_schema import document_response
 from class_management_service.api import presenters
 from class_management_service.api.association_schemas import DeleteQuery
 from class_management_service.api.errors import AuthenticationError
+from class_management_service.api.etags import conditional, if_match
+from class_management_service.api.idempotency import idempotent, idempotent_write
 from class_management_service.api.pagination import page_request
 from class_management_service.api.presenters import json_reply
 from class_management_service.api.request_context import (
@@ -36,12 +38,15 @@ class_bp = Blueprint("classes", __name__, url_prefix="/v1/classes")
 
 
 @class_bp.post("/")
+@conditional
 @json_body(CreateClassRequest)
+@idempotent
 @document_response(ClassModel, 201)
 @document_response(ErrorModel, 400)
 @inject
 async def create_class(data: CreateClassRequest, service: FromDishka[ClassService]) -> Response:
-    created = await service.create_class(current_actor(), data.name, data.course_codes)
+    key = idempotent_write(presenters.class_body, 201)
+    created = await service.create_class(current_actor(), data.name, data.course_codes, key=key)
     return json_reply(presenters.class_body(created), 201)
 
 
@@ -55,6 +60,7 @@ async def list_classes(query: ListQuery, service: FromDishka[ClassService]) -> R
 
 
 @class_bp.get("/<class_id:class_id>")
+@conditional
 @document_response(ClassModel, 200)
 @document_response(ErrorModel, 404)
 @inject
@@ -64,6 +70,7 @@ async def get_class(class_id: str, service: FromDishka[ClassService]) -> Respons
 
 
 @class_bp.put("/<class_id:class_id>")
+@conditional
 @json_body(UpdateClassRequest)
 @document_response(ClassModel, 200)
 @document_response(ErrorModel, 404)
@@ -73,12 +80,13 @@ async def update_class(
 ) -> Response:
     actor = current_actor()
     updated = await service.update_class(
-        actor, parse_uuid(class_id, "class_id"), data.name, data.course_codes
+        actor, parse_uuid(class_id, "class_id"), data.name, data.course_codes, if_match=if_match()
     )
     return json_reply(presenters.class_body(updated), 200)
 
 
 @class_bp.delete("/<class_id:class_id>")
+@conditional
 @query_args(DeleteQuery)
 @document_response(MessageModel, 200)
 @document_response(ErrorModel, 404)
@@ -86,7 +94,8 @@ async def update_class(
 @inject
 async def delete_class(query: DeleteQuery, class_id: str, service: FromDishka[ClassService]) -> Response:
     """409 PENDING_VALIDATIONS while essays of the class await a decision, unless ``force=true``."""
-    await service.delete_class(current_actor(), parse_uuid(class_id, "class_id"), force=query.force)
+    class_uuid = parse_uuid(class_id, "class_id")
+    await service.delete_class(current_actor(), class_uuid, force=query.force, if_match=if_match())
     return json_reply({"message": "Class deleted successfully"})
 
 

@@ -30,6 +30,9 @@ STATUS_BY_ERROR: dict[type[errors.ClassManagementError], int] = {
     errors.DuplicateStudentEmailError: 409,
     errors.AssociationConflictError: 409,
     errors.PendingValidationsError: 409,
+    errors.IdempotencyKeyInFlightError: 409,
+    errors.PreconditionFailedError: 412,
+    errors.IdempotencyKeyReusedError: 422,
     errors.RepositoryUnavailableError: 503,
 }
 

@@ -7,6 +7,7 @@ from typing import Any
 from quart_schema import OpenAPIProvider
 from werkzeug.routing import BaseConverter, Rule
 
+from class_management_service.api.openapi_conditionals import document_conditionals
 from class_management_service.api.request_context import (
     INTERNAL_KEY_HEADER,
     SERVICE_ID_HEADER,
@@ -70,9 +71,11 @@ class ClassManagementOpenAPIProvider(OpenAPIProvider):
                 if not operation.get("responses"):
                     operation["responses"] = _UNMODELLED_RESPONSES.get(rule.rule, _DEFAULT_RESPONSES)
         headers = _headers_of(rule.rule)
+        handler = self._app.view_functions[rule.endpoint]
         for operations in paths.values():
-            for operation in operations.values():
+            for method, operation in operations.items():
                 operation["parameters"] = [*operation["parameters"], *headers]
+                document_conditionals(handler, method, operation)
         return paths, components
 
 

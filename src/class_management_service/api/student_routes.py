@@ -9,6 +9,8 @@ from quart_schema import document_response
 
 from class_management_service.api import presenters
 from class_management_service.api.association_schemas import DeleteQuery
+from class_management_service.api.etags import conditional, if_match
+from class_management_service.api.idempotency import idempotent, idempotent_write
 from class_management_service.api.pagination import page_request
 from class_management_service.api.presenters import json_reply
 from class_management_service.api.request_context import current_actor, parse_uuid
@@ -39,13 +41,16 @@ def _name_change(model: PersonNameUpdateModel) -> NameChange:
 
 
 @student_bp.post("")
+@conditional
 @json_body(CreateStudentRequest)
+@idempotent
 @document_response(StudentModel, 201)
 @document_response(ErrorModel, 409)
 @inject
 async def create_student(data: CreateStudentRequest, service: FromDishka[StudentService]) -> Response:
+    key = idempotent_write(presenters.student_body, 201)
     created = await service.create_student(
-        current_actor(), _person_name(data.person_name), data.email, data.class_ids or ()
+        current_actor(), _person_name(data.person_name), data.email, data.class_ids or (), key=key
     )
     return json_reply(presenters.student_body(created), 201)
 
@@ -61,6 +66,7 @@ async def list_students(query: StudentListQuery, service: FromDishka[StudentServ
 
 
 @student_bp.get("/<student_id>")
+@conditional
 @document_response(StudentModel, 200)
 @document_response(ErrorModel, 404)
 @inject
@@ -70,6 +76,7 @@ async def get_student(student_id: str, service: FromDishka[StudentService]) -> R
 
 
 @student_bp.put("/<student_id>")
+@conditional
 @json_body(UpdateStudentRequest)
 @document_response(StudentModel, 200)
 @document_response(ErrorModel, 404)
@@ -84,11 +91,13 @@ async def update_student(
         email=data.email if "email" in data.model_fields_set else UNSET,
         add_class_ids=data.add_class_ids or (),
         remove_class_ids=data.remove_class_ids or (),
+        if_match=if_match(),
     )
     return json_reply(presenters.student_body(updated), 200)
 
 
 @student_bp.delete("/<student_id>")
+@conditional
 @query_args(DeleteQuery)
 @document_response(MessageModel, 200)
 @document_response(ErrorModel, 404)
@@ -98,5 +107,6 @@ async def delete_student(
     query: DeleteQuery, student_id: str, service: FromDishka[StudentService]
 ) -> Response:
     """409 PENDING_VALIDATIONS while a pending essay lists the student, unless ``force=true``."""
-    await service.delete_student(current_actor(), parse_uuid(student_id, "student_id"), force=query.force)
+    student_uuid = parse_uuid(student_id, "student_id")
+    await service.delete_student(current_actor(), student_uuid, force=query.force, if_match=if_match())
     return json_reply({"message": "Student deleted successfully"})

@@ -133,6 +133,40 @@ class PendingValidationsError(ClassManagementError):
         )
 
 
+class IdempotencyKeyReusedError(ClassManagementError):
+    """An ``Idempotency-Key`` already used for a different request (another body or route)."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            "This Idempotency-Key was used for a different request; send a new key", {"idempotency_key": key}
+        )
+
+
+class IdempotencyKeyInFlightError(ClassManagementError):
+    """A request with this ``Idempotency-Key`` is still being processed (or lost its claim)."""
+
+    code = "IDEMPOTENCY_KEY_IN_FLIGHT"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            "A request with this Idempotency-Key is still in progress; retry later", {"idempotency_key": key}
+        )
+
+
+class PreconditionFailedError(ClassManagementError):
+    """``If-Match`` named a version of the resource that is no longer current."""
+
+    code = "PRECONDITION_FAILED"
+
+    def __init__(self, resource_id: UUID) -> None:
+        super().__init__(
+            "The resource changed since the version in If-Match; read it again",
+            {"resource_id": str(resource_id)},
+        )
+
+
 class EmptyNameError(ClassManagementError):
     """An update would leave a student with neither a first nor a last name."""
 

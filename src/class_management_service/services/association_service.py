@@ -8,6 +8,7 @@ from typing import TypeVar
 from class_management_service.domain import association_event_builders
 from class_management_service.domain.association_decisions import Decision, DecisionOutcome, DecisionRequest
 from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.models import Actor
 from class_management_service.domain.validation_status import BatchValidationStatus, validation_status
 from class_management_service.protocols import AssociationRepositoryProtocol, ClockProtocol
@@ -26,7 +27,14 @@ class AssociationService:
         """The teacher's batch; another teacher's is BatchNotFoundError."""
         return await self._associations.review(actor.user_id, batch_id)
 
-    async def confirm(self, actor: Actor, batch_id: str, decisions: Sequence[Decision]) -> DecisionOutcome:
+    async def confirm(
+        self,
+        actor: Actor,
+        batch_id: str,
+        decisions: Sequence[Decision],
+        *,
+        key: IdempotentWrite[DecisionOutcome] | None = None,
+    ) -> DecisionOutcome:
         """Decides essays as ``actor`` (the authenticated teacher, never a body field), now.
 
         The batch's confirmed event is written in the same transaction when this completes it.
@@ -34,7 +42,7 @@ class AssociationService:
         request = DecisionRequest(
             owner=actor.user_id, batch_id=batch_id, decisions=tuple(decisions), at=self._clock.now()
         )
-        return await self._associations.decide(request, association_event_builders.decision_events)
+        return await self._associations.decide(request, association_event_builders.decision_events, key=key)
 
     async def batch_review(self, batch_id: str) -> BatchReview:
         """Internal: any teacher's batch."""

@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 
 from class_management_service.domain import association_event_builders, class_notifications, event_builders
 from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.models import (
     Actor,
     ClassChanges,
@@ -17,6 +18,7 @@ from class_management_service.domain.models import (
     RosterEntry,
     SchoolClass,
 )
+from class_management_service.domain.preconditions import IfMatch
 from class_management_service.domain.rules import single_course_code
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
@@ -41,7 +43,14 @@ class ClassService:
         self._metrics = metrics
         self._new_id = new_id
 
-    async def create_class(self, actor: Actor, name: str, course_codes: Sequence[str]) -> SchoolClass:
+    async def create_class(
+        self,
+        actor: Actor,
+        name: str,
+        course_codes: Sequence[str],
+        *,
+        key: IdempotentWrite[SchoolClass] | None = None,
+    ) -> SchoolClass:
         new = NewClass(
             id=self._new_id(),
             name=name,
@@ -55,6 +64,7 @@ class ClassService:
                 event_builders.class_created(c, actor),
                 class_notifications.class_created_notification(c, actor),
             ],
+            key=key,
         )
         self._metrics.class_created()
         return created
@@ -66,7 +76,13 @@ class ClassService:
         return await self._classes.list(actor.user_id, page)
 
     async def update_class(
-        self, actor: Actor, class_id: UUID, name: str | None, course_codes: Sequence[str] | None
+        self,
+        actor: Actor,
+        class_id: UUID,
+        name: str | None,
+        course_codes: Sequence[str] | None,
+        *,
+        if_match: IfMatch | None = None,
     ) -> SchoolClass:
         changes = ClassChanges(
             name=name,
@@ -74,10 +90,16 @@ class ClassService:
             at=self._clock.now(),
         )
         return await self._classes.update(
-            actor.user_id, class_id, changes, lambda c: [event_builders.class_updated(c, actor)]
+            actor.user_id,
+            class_id,
+            changes,
+            lambda c: [event_builders.class_updated(c, actor)],
+            if_match=if_match,
         )
 
-    async def delete_class(self, actor: Actor, class_id: UUID, *, force: bool = False) -> None:
+    async def delete_class(
+        self, actor: Actor, class_id: UUID, *, force: bool = False, if_match: IfMatch | None = None
+    ) -> None:
         """PendingValidationsError while essays of the class await a decision, unless ``force``:
         then they are rejected, and the batches this completes announce it before the delete."""
         at = self._clock.now()
@@ -86,7 +108,7 @@ class ClassService:
             completed = association_event_builders.completed_batches_events(deleted.completed_batches, at)
             return [*completed, event_builders.class_deleted(deleted, actor, at)]
 
-        await self._classes.delete(actor.user_id, class_id, events, at=at, force=force)
+        await self._classes.delete(actor.user_id, class_id, events, at=at, force=force, if_match=if_match)
 
     async def roster(self, class_id: UUID, owner: str | None) -> Sequence[RosterEntry]:
         """``owner=None`` means a trusted internal service is asking."""

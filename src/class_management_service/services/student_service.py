@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 from class_management_service.domain import association_event_builders, class_notifications, event_builders
 from class_management_service.domain.errors import ClassNotFoundError
 from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.models import (
     Actor,
     DeletedStudent,
@@ -21,6 +22,7 @@ from class_management_service.domain.models import (
     StudentUpdate,
     Unset,
 )
+from class_management_service.domain.preconditions import IfMatch
 from class_management_service.domain.rules import NameChange, PersonName, unique_ids
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
@@ -49,7 +51,13 @@ class StudentService:
         self._new_id = new_id
 
     async def create_student(
-        self, actor: Actor, name: PersonName, email: str | None, class_ids: Sequence[UUID]
+        self,
+        actor: Actor,
+        name: PersonName,
+        email: str | None,
+        class_ids: Sequence[UUID],
+        *,
+        key: IdempotentWrite[Student] | None = None,
     ) -> Student:
         new = NewStudent(
             id=self._new_id(),
@@ -67,7 +75,7 @@ class StudentService:
             added = class_notifications.student_added_notification(student, joined, actor)
             return [event_builders.student_created(student, actor), *added]
 
-        created = await self._students.create(new, events)
+        created = await self._students.create(new, events, key=key)
         self._metrics.student_created()
         return created
 
@@ -77,7 +85,7 @@ class StudentService:
     async def list_students(self, actor: Actor, page: PageRequest, where: StudentFilter) -> Page[Student]:
         return await self._students.list(actor.user_id, page, where)
 
-    async def update_student(
+    async def update_student(  # noqa: PLR0913 - one argument per field a PUT may send
         self,
         actor: Actor,
         student_id: UUID,
@@ -85,6 +93,8 @@ class StudentService:
         email: str | Unset | None,
         add_class_ids: Sequence[UUID],
         remove_class_ids: Sequence[UUID],
+        *,
+        if_match: IfMatch | None = None,
     ) -> Student:
         changes = StudentChanges(
             first_name=name.first_name if name else None,
@@ -102,10 +112,12 @@ class StudentService:
             added = class_notifications.student_added_notification(update.student, joined, actor)
             return [event_builders.student_updated(update, actor), *added]
 
-        update = await self._students.update(actor.user_id, student_id, changes, events)
+        update = await self._students.update(actor.user_id, student_id, changes, events, if_match=if_match)
         return update.student
 
-    async def delete_student(self, actor: Actor, student_id: UUID, *, force: bool = False) -> None:
+    async def delete_student(
+        self, actor: Actor, student_id: UUID, *, force: bool = False, if_match: IfMatch | None = None
+    ) -> None:
         """PendingValidationsError while a pending essay lists the student, unless ``force``."""
         at = self._clock.now()
 
@@ -113,7 +125,7 @@ class StudentService:
             completed = association_event_builders.completed_batches_events(deleted.completed_batches, at)
             return [*completed, event_builders.student_deleted(deleted, actor, at)]
 
-        await self._students.delete(actor.user_id, student_id, events, at=at, force=force)
+        await self._students.delete(actor.user_id, student_id, events, at=at, force=force, if_match=if_match)
 
     async def _classes_named(self, actor: Actor, class_ids: Sequence[UUID]) -> list[SchoolClass]:
         """The teacher's classes among ``class_ids``, for the notifications a join sends.

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from uuid import UUID, uuid4
 
 from class_management_service.domain.association_decisions import (
     CompletedBatch,
@@ -21,17 +20,16 @@ from class_management_service.domain.association_decisions import (
 from class_management_service.domain.association_suggestions import SuggestedBatch
 from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
 from class_management_service.domain.errors import EssayNotFoundError
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.matching import (
     apply_decisions,
     is_complete,
-    needs_placeholder,
-    placeholder_email,
-    placeholder_student,
     plan_ingest,
-    timeout_decisions,
     with_changes,
 )
-from class_management_service.domain.models import SchoolClass, Student
+from class_management_service.domain.models import SchoolClass
+from class_management_service.implementations.memory.association_timeouts import expire_batch
+from class_management_service.implementations.memory.idempotency_store import complete_key
 from class_management_service.implementations.memory.store import InMemoryStore
 from class_management_service.protocols import AssociationRepositoryProtocol, EventsFor
 
@@ -98,7 +96,13 @@ class InMemoryAssociationRepository(AssociationRepositoryProtocol):
             raise EssayNotFoundError([essay_id])
         return self._store.named(found)
 
-    async def decide(self, request: DecisionRequest, events: EventsFor[DecisionOutcome]) -> DecisionOutcome:
+    async def decide(
+        self,
+        request: DecisionRequest,
+        events: EventsFor[DecisionOutcome],
+        *,
+        key: IdempotentWrite[DecisionOutcome] | None = None,
+    ) -> DecisionOutcome:
         store = self._store
         async with store.lock:
             review = store.batch_review(request.owner, request.batch_id)
@@ -115,6 +119,7 @@ class InMemoryAssociationRepository(AssociationRepositoryProtocol):
             if completed is not None:
                 completed = replace(completed, review=named)
             outcome = DecisionOutcome(named, tuple(e.essay_id for e in changed), completed)
+            complete_key(store, key, outcome)
             store.commit(events(outcome))
             store.save_review(after)
             return outcome
@@ -131,40 +136,8 @@ class InMemoryAssociationRepository(AssociationRepositoryProtocol):
             async with self._store.lock:
                 current = self._store.batches.get(row.batch_id)
                 if current is not None and current.completed_at is None:  # nobody decided it meanwhile
-                    decided.append(self._expire(row.batch_id, now, policy, events))
+                    decided.append(expire_batch(self._store, row.batch_id, now, policy, events))
         return decided
-
-    def _expire(
-        self, batch_id: str, now: datetime, policy: TimeoutPolicy, events: EventsFor[CompletedBatch]
-    ) -> CompletedBatch:
-        store = self._store
-        review = store.batch_review(None, batch_id)
-        created: Student | None = None
-        placeholder_id: UUID | None = None
-        links = None
-        if needs_placeholder(review, policy):
-            found = _placeholder_of(store, review.batch)
-            if found is None:
-                found = created = placeholder_student(review.batch.class_id, review.batch.owner, uuid4(), now)
-            placeholder_id = found.id
-            # Enrolled again if the teacher took it out: the essays it is given stay in the roster.
-            member = (review.batch.class_id, placeholder_id)
-            links = store.memberships | {member: store.memberships.get(member, now)}
-        after = with_changes(review, timeout_decisions(review, policy, placeholder_id, now))
-        after = replace(after, batch=replace(after.batch, completed_at=now, timeout_triggered=True))
-        if created is not None:  # stored first so the review below shows its names
-            store.students[created.id] = replace(created, class_ids=())
-        completed = CompletedBatch(
-            replace(after, essays=tuple(store.named(e) for e in after.essays)), True, created
-        )
-        try:
-            store.commit(events(completed), links)
-        except BaseException:
-            if created is not None:
-                del store.students[created.id]
-            raise
-        store.save_review(after)
-        return completed
 
 
 def _new_batch(batch: SuggestedBatch, school_class: SchoolClass) -> AssociationBatch:
@@ -187,11 +160,3 @@ def _merged(review: BatchReview, planned: Sequence[EssayAssociation]) -> BatchRe
     by_id = {essay.essay_id: essay for essay in review.essays} | {e.essay_id: e for e in planned}
     essays = sorted(by_id.values(), key=lambda e: (e.position, e.essay_id))
     return replace(review, essays=tuple(essays))
-
-
-def _placeholder_of(store: InMemoryStore, batch: AssociationBatch) -> Student | None:
-    email = placeholder_email(batch.class_id)
-    return next(
-        (s for s in store.students.values() if s.created_by_user_id == batch.owner and s.email == email),
-        None,
-    )

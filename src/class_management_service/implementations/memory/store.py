@@ -24,6 +24,7 @@ from class_management_service.domain.errors import (
     StudentNotFoundError,
 )
 from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.idempotency import StoredKey
 from class_management_service.domain.models import (
     Course,
     PageRequest,
@@ -67,6 +68,8 @@ class InMemoryStore:
         self.essays: dict[str, EssayAssociation] = {}
         self.inbox: set[UUID] = set()
         self.dead_letters: list[DeadLetter] = []
+        # (owner, key) → the stored Idempotency-Key.
+        self.idempotency_keys: dict[tuple[str, str], StoredKey] = {}
         self.lock = asyncio.Lock()
 
     def course(self, code: str) -> Course:

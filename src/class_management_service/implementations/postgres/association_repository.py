@@ -19,6 +19,7 @@ from class_management_service.domain.association_suggestions import SuggestedBat
 from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
 from class_management_service.domain.errors import BatchNotFoundError, EssayNotFoundError
 from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.matching import (
     needs_placeholder,
     timeout_decisions,
@@ -27,6 +28,7 @@ from class_management_service.domain.matching import (
 from class_management_service.implementations.postgres import association_statements as sql
 from class_management_service.implementations.postgres import decision_statements as writes
 from class_management_service.implementations.postgres.association_decide import (
+    Decided,
     decide_locked,
     decide_unlocked,
 )
@@ -51,6 +53,7 @@ from class_management_service.implementations.postgres.connection import pg_conn
 from class_management_service.implementations.postgres.dead_letters import (
     AsyncpgDeadLetterStore as AsyncpgDeadLetterStore,  # noqa: PLC0414
 )
+from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.transactions import in_transaction
 from class_management_service.implementations.sql_common import utc
@@ -110,16 +113,23 @@ class AsyncpgAssociationRepository(AssociationRepositoryProtocol):
             raise EssayNotFoundError([essay_id])
         return to_essay(rows[0])
 
-    async def decide(self, request: DecisionRequest, events: EventsFor[DecisionOutcome]) -> DecisionOutcome:
+    async def decide(
+        self,
+        request: DecisionRequest,
+        events: EventsFor[DecisionOutcome],
+        *,
+        key: IdempotentWrite[DecisionOutcome] | None = None,
+    ) -> DecisionOutcome:
         at = utc(request.at)
         async with pg_connection(self._engine) as connection:
-            decided = await decide_unlocked(connection, request, at, events)
+            # A keyed request is completed in the decision's transaction: the locked path has one.
+            decided = None if key else await decide_unlocked(connection, request, at, events)
             if decided is None:
                 # A chosen student deleted after the read fails the write: once more, and the
                 # student is no longer in the class.
                 decided = await in_transaction(
                     connection,
-                    lambda locked: decide_locked(locked, request, at, events),
+                    lambda locked: _decide_locked(locked, request, at, events, key),
                     retry_on=(asyncpg.ForeignKeyViolationError,),
                 )
         outcome, outbox = decided
@@ -173,3 +183,15 @@ async def _time_out(
     outbox = events(done)
     await write_decisions(connection, batch_id, decided, now, outbox, timeout_triggered=True)
     return done, outbox
+
+
+async def _decide_locked(
+    connection: asyncpg.Connection,
+    request: DecisionRequest,
+    at: datetime,
+    events: EventsFor[DecisionOutcome],
+    key: IdempotentWrite[DecisionOutcome] | None,
+) -> Decided:
+    decided = await decide_locked(connection, request, at, events)
+    await complete_key(connection, key, decided[0])
+    return decided

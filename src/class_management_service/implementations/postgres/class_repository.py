@@ -10,6 +10,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.domain.errors import ClassNotFoundError, CourseNotFoundError
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.models import (
     ClassChanges,
     Course,
@@ -21,10 +22,12 @@ from class_management_service.domain.models import (
     SchoolClass,
 )
 from class_management_service.domain.name_order import in_name_order
+from class_management_service.domain.preconditions import IfMatch
 from class_management_service.domain.updates import is_class_changed
 from class_management_service.implementations.postgres import class_statements as sql
-from class_management_service.implementations.postgres.connection import pg_connection
+from class_management_service.implementations.postgres.connection import pg_connection, transaction_if
 from class_management_service.implementations.postgres.courses import CourseCatalog
+from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.outbox_writer import insert_outbox, outbox_arguments
 from class_management_service.implementations.postgres.pending_guard import settle_class
@@ -43,16 +46,23 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
         self._doorbell = doorbell
         self._courses = CourseCatalog()
 
-    async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass:
-        async with pg_connection(self._engine) as connection:
+    async def create(
+        self,
+        new: NewClass,
+        events: EventsFor[SchoolClass],
+        *,
+        key: IdempotentWrite[SchoolClass] | None = None,
+    ) -> SchoolClass:
+        async with pg_connection(self._engine) as connection, transaction_if(connection, key is not None):
             course = await self._courses.find(connection, new.course_code)
             created = await _insert(connection, new, course, events) if course else None
             if course and not created:
                 # The cached course no longer matches the table: read the table, then retry once.
                 course = await self._courses.find(connection, new.course_code, is_stale=True)
                 created = await _insert(connection, new, course, events) if course else None
-        if created is None:
-            raise CourseNotFoundError(new.course_code)
+            if created is None:
+                raise CourseNotFoundError(new.course_code)
+            await complete_key(connection, key, created)
         self._wake_relay()
         return created
 
@@ -79,15 +89,24 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
         return Page(items=[to_school_class(row) for row in rows], total=total, request=page)
 
     async def update(
-        self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
+        self,
+        owner: str,
+        class_id: UUID,
+        changes: ClassChanges,
+        events: EventsFor[SchoolClass],
+        *,
+        if_match: IfMatch | None = None,
     ) -> SchoolClass:
         arguments = (class_id, owner, changes.name, changes.course_code, utc(changes.at))
         async with pg_connection(self._engine) as connection, connection.transaction():
             current = await connection.fetchrow(sql.LOCK, class_id, owner)
             if current is None:
                 raise ClassNotFoundError([class_id])
-            if not is_class_changed(to_school_class(current), changes):
-                return to_school_class(current)
+            before = to_school_class(current)
+            if if_match is not None:
+                if_match.require(class_id, utc(current["updated_at"]))
+            if not is_class_changed(before, changes):
+                return before
             row = await connection.fetchrow(sql.UPDATE, *arguments)
             if changes.course_code is not None and row["course_code"] != changes.course_code:
                 raise CourseNotFoundError(changes.course_code)
@@ -104,12 +123,15 @@ class AsyncpgClassRepository(ClassRepositoryProtocol):
         *,
         at: datetime,
         force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedClass:
 
         async def delete(connection: asyncpg.Connection) -> DeletedClass:
             row = await connection.fetchrow(sql.LOCK, class_id, owner)
             if row is None:
                 raise ClassNotFoundError([class_id])
+            if if_match is not None:
+                if_match.require(class_id, utc(row["updated_at"]))
             settled = await settle_class(connection, class_id, owner, at, force=force)
             removed = tuple(await connection.fetchval(sql.DELETE, class_id))
             school_class = to_school_class(row, student_count=len(removed))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -56,3 +56,8 @@ def _is_checkin_io_free(engine: AsyncEngine) -> bool:
     """A check-in only closes the connection (I/O) when the pool already holds ``pool_size`` of them."""
     pool = engine.pool
     return isinstance(pool, QueuePool) and pool.overflow() <= 0
+
+
+def transaction_if(connection: asyncpg.Connection, is_needed: bool) -> AbstractAsyncContextManager[object]:
+    """A transaction only when a write spans statements; a single statement is atomic on its own."""
+    return connection.transaction() if is_needed else nullcontext()

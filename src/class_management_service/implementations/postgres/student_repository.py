@@ -15,6 +15,7 @@ from class_management_service.domain.errors import (
     DuplicateStudentEmailError,
     StudentNotFoundError,
 )
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.memberships import membership_times
 from class_management_service.domain.models import (
     DeletedStudent,
@@ -26,9 +27,11 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+from class_management_service.domain.preconditions import IfMatch
 from class_management_service.domain.updates import student_edit
 from class_management_service.implementations.postgres import student_statements as sql
-from class_management_service.implementations.postgres.connection import pg_connection
+from class_management_service.implementations.postgres.connection import pg_connection, transaction_if
+from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.outbox_writer import insert_outbox, outbox_arguments
 from class_management_service.implementations.postgres.pending_guard import settle_student
@@ -64,7 +67,9 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         self._engine = engine
         self._doorbell = doorbell
 
-    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
+    async def create(
+        self, new: NewStudent, events: EventsFor[Student], *, key: IdempotentWrite[Student] | None = None
+    ) -> Student:
         at, class_ids = utc(new.at), new.class_ids
         student = Student(
             new.id,
@@ -79,7 +84,7 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         )
         row = (new.id, new.first_name, new.last_name, new.legal_full_name, new.email, new.owner, at)
         outbox = outbox_arguments(events(student))
-        async with pg_connection(self._engine) as connection:
+        async with pg_connection(self._engine) as connection, transaction_if(connection, key is not None):
             if class_ids:
                 enrolment = (class_ids, membership_times(at, len(class_ids)))
                 missing_class_ids, is_email_taken = await connection.fetchrow(
@@ -87,10 +92,11 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
                 )
             else:  # the statement that never reads the classes table: planned once, not per call
                 missing_class_ids, is_email_taken = (), await connection.fetchval(sql.CREATE, *row, *outbox)
-        if missing_class_ids:
-            raise ClassNotFoundError(missing_class_ids)
-        if is_email_taken:
-            raise DuplicateStudentEmailError()
+            if missing_class_ids:
+                raise ClassNotFoundError(missing_class_ids)
+            if is_email_taken:
+                raise DuplicateStudentEmailError()
+            await complete_key(connection, key, student)
         self._wake_relay()
         return student
 
@@ -116,12 +122,20 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         return Page(items=[to_student(row) for row in rows], total=total, request=page)
 
     async def update(
-        self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
+        self,
+        owner: str,
+        student_id: UUID,
+        changes: StudentChanges,
+        events: EventsFor[StudentUpdate],
+        *,
+        if_match: IfMatch | None = None,
     ) -> StudentUpdate:
         async with pg_connection(self._engine) as connection, _unique_email(), connection.transaction():
             row = await connection.fetchrow(sql.LOCK, student_id, owner)
             if row is None:
                 raise StudentNotFoundError(student_id)
+            if if_match is not None:
+                if_match.require(student_id, utc(row["updated_at"]))
             named = (*changes.add_class_ids, *changes.remove_class_ids)
             joined, joined_at, missing = await _memberships(connection, owner, student_id, named)
             if missing:
@@ -147,12 +161,15 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         *,
         at: datetime,
         force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedStudent:
 
         async def delete(connection: asyncpg.Connection) -> DeletedStudent:
             row = await connection.fetchrow(sql.LOCK, student_id, owner)
             if row is None:
                 raise StudentNotFoundError(student_id)
+            if if_match is not None:
+                if_match.require(student_id, utc(row["updated_at"]))
             settled = await settle_student(connection, student_id, owner, at, force=force)
             class_ids = await connection.fetchval(sql.DELETE, student_id)
             deleted = DeletedStudent(to_student(row, class_ids), completed_batches=settled)

@@ -21,6 +21,7 @@ from class_management_service.domain.association_decisions import (
 from class_management_service.domain.association_suggestions import SuggestedBatch
 from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
 from class_management_service.domain.errors import EssayNotFoundError
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.matching import apply_decisions, needs_placeholder, timeout_decisions
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
@@ -34,6 +35,7 @@ from class_management_service.implementations.sqlite.association_state import (
     store_decisions,
 )
 from class_management_service.implementations.sqlite.engine import read_sessions, write_sessions
+from class_management_service.implementations.sqlite.idempotency_store import complete_key
 from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
 from class_management_service.implementations.sqlite.placeholder_student import placeholder_for
 from class_management_service.protocols import AssociationRepositoryProtocol, EventsFor
@@ -80,7 +82,13 @@ class SqlAlchemyAssociationRepository(AssociationRepositoryProtocol):
             )
         return to_essay(row, suggestions)
 
-    async def decide(self, request: DecisionRequest, events: EventsFor[DecisionOutcome]) -> DecisionOutcome:
+    async def decide(
+        self,
+        request: DecisionRequest,
+        events: EventsFor[DecisionOutcome],
+        *,
+        key: IdempotentWrite[DecisionOutcome] | None = None,
+    ) -> DecisionOutcome:
         async with translate_database_errors(), self._sessions.begin() as session:
             review = await load_review(session, request.batch_id, request.owner)
             members = await member_ids(session, review.batch.class_id)
@@ -90,6 +98,7 @@ class SqlAlchemyAssociationRepository(AssociationRepositoryProtocol):
             )
             outcome = DecisionOutcome(updated, tuple(essay.essay_id for essay in changed), completed)
             await add_outbox_events(session, events(outcome))
+            await complete_key(session, key, outcome)
         return outcome
 
     async def decide_expired(

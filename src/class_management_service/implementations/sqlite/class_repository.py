@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.domain.errors import ClassNotFoundError, CourseNotFoundError
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.memberships import in_read_order
 from class_management_service.domain.models import (
     ClassChanges,
@@ -20,11 +21,13 @@ from class_management_service.domain.models import (
     SchoolClass,
 )
 from class_management_service.domain.name_order import in_name_order
+from class_management_service.domain.preconditions import IfMatch
 from class_management_service.domain.updates import is_class_changed
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import class_statements as sql
 from class_management_service.implementations.sqlite.engine import read_sessions, write_sessions
+from class_management_service.implementations.sqlite.idempotency_store import complete_key
 from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
 from class_management_service.implementations.sqlite.pending_guard import settle_class_pending
 from class_management_service.implementations.sqlite.rows import to_roster_entry, to_school_class
@@ -38,7 +41,13 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
         self._sessions = write_sessions(engine)
         self._reads = read_sessions(engine)
 
-    async def create(self, new: NewClass, events: EventsFor[SchoolClass]) -> SchoolClass:
+    async def create(
+        self,
+        new: NewClass,
+        events: EventsFor[SchoolClass],
+        *,
+        key: IdempotentWrite[SchoolClass] | None = None,
+    ) -> SchoolClass:
         params = {
             "class_id": new.id,
             "new_name": new.name,
@@ -52,6 +61,7 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
                 raise CourseNotFoundError(new.course_code)
             school_class = to_school_class(row, student_count=0)
             await add_outbox_events(session, events(school_class))
+            await complete_key(session, key, school_class)
         return school_class
 
     async def get(self, owner: str, class_id: UUID) -> SchoolClass:
@@ -69,7 +79,13 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
         return Page(items=[to_school_class(row) for row in rows], total=total, request=page)
 
     async def update(
-        self, owner: str, class_id: UUID, changes: ClassChanges, events: EventsFor[SchoolClass]
+        self,
+        owner: str,
+        class_id: UUID,
+        changes: ClassChanges,
+        events: EventsFor[SchoolClass],
+        *,
+        if_match: IfMatch | None = None,
     ) -> SchoolClass:
         params = {
             "owner": owner,
@@ -83,8 +99,11 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
             current = (await session.execute(sql.GET, params)).one_or_none()
             if current is None:
                 raise ClassNotFoundError([class_id])
-            if not is_class_changed(to_school_class(current), changes):
-                return to_school_class(current)
+            before = to_school_class(current)
+            if if_match is not None:
+                if_match.require(class_id, before.updated_at)
+            if not is_class_changed(before, changes):
+                return before
             row = (await session.execute(sql.UPDATE, params)).one()
             if changes.course_code is not None and row.course_code != changes.course_code:
                 raise CourseNotFoundError(changes.course_code)
@@ -100,12 +119,15 @@ class SqlAlchemyClassRepository(ClassRepositoryProtocol):
         *,
         at: datetime,
         force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedClass:
         params = {"owner": owner, "class_id": class_id}
         async with translate_database_errors(), self._sessions.begin() as session:
             row = (await session.execute(sql.LOCK, params)).one_or_none()
             if row is None:
                 raise ClassNotFoundError([class_id])
+            if if_match is not None:
+                if_match.require(class_id, utc(row.updated_at))
             completed = await settle_class_pending(session, class_id, owner, at, force=force)
             # Read after the lock: no membership can be added to the class while it is held.
             members = (await session.execute(sql.DELETE_MEMBERS, params)).all()

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.domain.errors import DuplicateStudentEmailError, StudentNotFoundError
+from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.memberships import enrolment, in_read_order
 from class_management_service.domain.models import (
     DeletedStudent,
@@ -23,12 +24,14 @@ from class_management_service.domain.models import (
     StudentFilter,
     StudentUpdate,
 )
+from class_management_service.domain.preconditions import IfMatch
 from class_management_service.domain.updates import named_class_ids, student_edit
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import memberships as members
 from class_management_service.implementations.sqlite import student_statements as sql
 from class_management_service.implementations.sqlite.engine import read_sessions, write_sessions
+from class_management_service.implementations.sqlite.idempotency_store import complete_key
 from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
 from class_management_service.implementations.sqlite.pending_guard import settle_student_pending
 from class_management_service.implementations.sqlite.rows import to_student
@@ -55,7 +58,9 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         self._sessions = write_sessions(engine)
         self._reads = read_sessions(engine)
 
-    async def create(self, new: NewStudent, events: EventsFor[Student]) -> Student:
+    async def create(
+        self, new: NewStudent, events: EventsFor[Student], *, key: IdempotentWrite[Student] | None = None
+    ) -> Student:
         at = utc(new.at)
         class_ids = new.class_ids
         params = {
@@ -75,6 +80,7 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
             await members.add_memberships(session, new.id, enrolment(class_ids, at))
             student = to_student(row, class_ids)
             await add_outbox_events(session, events(student))
+            await complete_key(session, key, student)
         return student
 
     async def get(self, owner: str, student_id: UUID) -> Student:
@@ -98,7 +104,13 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         return Page(items=items, total=total, request=page)
 
     async def update(
-        self, owner: str, student_id: UUID, changes: StudentChanges, events: EventsFor[StudentUpdate]
+        self,
+        owner: str,
+        student_id: UUID,
+        changes: StudentChanges,
+        events: EventsFor[StudentUpdate],
+        *,
+        if_match: IfMatch | None = None,
     ) -> StudentUpdate:
         params = {"owner": owner, "student_id": student_id}
         # The write transaction (BEGIN IMMEDIATE) serialises writers: what is read here stays
@@ -107,6 +119,8 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
             row = (await session.execute(sql.FIND, params)).one_or_none()
             if row is None:
                 raise StudentNotFoundError(student_id)
+            if if_match is not None:
+                if_match.require(student_id, utc(row.updated_at))
             joined = await members.memberships(session, student_id)
             await members.require_owned_classes(session, owner, named_class_ids(joined, changes))
             edit = student_edit(to_student(row, in_read_order(joined)), joined, changes)
@@ -127,12 +141,15 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         *,
         at: datetime,
         force: bool = False,
+        if_match: IfMatch | None = None,
     ) -> DeletedStudent:
         params = {"owner": owner, "student_id": student_id}
         async with translate_database_errors(), self._sessions.begin() as session:
             row = (await session.execute(sql.LOCK, params)).one_or_none()
             if row is None:
                 raise StudentNotFoundError(student_id)
+            if if_match is not None:
+                if_match.require(student_id, utc(row.updated_at))
             completed = await settle_student_pending(session, student_id, owner, at, force=force)
             # Read after the lock: no membership can be added to the student while it is held.
             joined = await members.memberships(session, student_id)
