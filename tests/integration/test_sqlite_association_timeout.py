@@ -17,7 +17,7 @@ from class_management_service.domain.events import (
     STUDENT_CREATED_TOPIC,
     TEACHER_NOTIFICATION_TOPIC,
 )
-from class_management_service.domain.matching import placeholder_email
+from class_management_service.domain.timeout_rules import placeholder_email
 from class_management_service.models_db import event_outbox
 from tests.integration.repository_helpers import no_events
 from tests.integration.sqlite_association_helpers import (

@@ -1,4 +1,4 @@
-"""Essay→student associations and dead letters in an ``InMemoryStore``; the rules are ``domain.matching``'s.
+"""Essay→student associations and dead letters in an ``InMemoryStore``; the rules are the ``domain``'s.
 
 Each write computes everything (events included) under the store's lock before it changes
 anything, so a failing event builder leaves the store as it was, like a rolled-back transaction.
@@ -21,12 +21,8 @@ from class_management_service.domain.association_suggestions import SuggestedBat
 from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
 from class_management_service.domain.errors import EssayNotFoundError
 from class_management_service.domain.idempotency import IdempotentWrite
-from class_management_service.domain.matching import (
-    apply_decisions,
-    is_complete,
-    plan_ingest,
-    with_changes,
-)
+from class_management_service.domain.ingest_planning import plan_ingest
+from class_management_service.domain.matching import apply_decisions, is_complete, with_changes
 from class_management_service.domain.models import SchoolClass
 from class_management_service.implementations.memory.association_timeouts import expire_batch
 from class_management_service.implementations.memory.idempotency_store import complete_key

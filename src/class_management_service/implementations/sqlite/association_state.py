@@ -1,7 +1,7 @@
 """Loading batches and storing decisions inside the caller's transaction.
 
 Shared by the association repository, the timeout and the delete guards: each loads the state
-here, lets ``domain.matching`` decide, and stores the result with ``store_decisions``.
+here, lets the ``domain`` rules decide, and stores the result with ``store_decisions``.
 """
 
 from __future__ import annotations
