@@ -32,13 +32,10 @@ from bench.ingest_confirm import confirm_latency
 from bench.ingest_data import CEILING_INSERT, Roster, ceiling_arguments, seed_rosters, suggested_batch
 from class_management_service.config import Settings
 from class_management_service.di import create_engine
+from class_management_service.domain.association_decisions import IngestOutcome
 from class_management_service.domain.association_event_builders import suggestions_ready
-from class_management_service.domain.associations import (
-    AssociationBatch,
-    BatchReview,
-    IngestOutcome,
-    SuggestedBatch,
-)
+from class_management_service.domain.association_suggestions import SuggestedBatch
+from class_management_service.domain.associations import AssociationBatch, BatchReview
 from class_management_service.implementations.postgres.association_repository import (
     AsyncpgAssociationRepository,
 )

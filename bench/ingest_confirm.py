@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from class_management_service.domain.association_decisions import Decision, DecisionRequest
 from class_management_service.domain.association_event_builders import decision_events
-from class_management_service.domain.associations import Decision, DecisionRequest, SuggestedBatch
+from class_management_service.domain.association_suggestions import SuggestedBatch
 from class_management_service.protocols import AssociationRepositoryProtocol
 
 CONFIRM_RATE = 50

@@ -16,7 +16,11 @@ import asyncpg
 import orjson
 
 from class_management_service.domain.association_events import SUGGESTIONS_TOPIC
-from class_management_service.domain.associations import StudentSuggestion, SuggestedBatch, SuggestedEssay
+from class_management_service.domain.association_suggestions import (
+    StudentSuggestion,
+    SuggestedBatch,
+    SuggestedEssay,
+)
 
 CLASS_SIZE = 30
 CANDIDATES = 3

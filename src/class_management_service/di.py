@@ -12,13 +12,9 @@ from class_management_service.backend_providers import MemoryProvider, PostgresP
 from class_management_service.config import Settings
 from class_management_service.implementations.postgres.engine import create_postgres_engine
 from class_management_service.implementations.sqlite.engine import create_sqlite_engine
-from class_management_service.shared_providers import (
-    ConsumerProvider,
-    EventDeliveryProvider,
-    InfrastructureProvider,
-    RelayProvider,
-    ServiceProvider,
-)
+from class_management_service.infrastructure_providers import EventDeliveryProvider, InfrastructureProvider
+from class_management_service.service_providers import ServiceProvider
+from class_management_service.worker_providers import ConsumerProvider, RelayProvider
 
 
 class UnsupportedDatabaseError(ValueError):

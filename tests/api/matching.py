@@ -11,7 +11,11 @@ from uuid import UUID
 import pytest
 
 from class_management_service.domain import association_event_builders
-from class_management_service.domain.associations import StudentSuggestion, SuggestedBatch, SuggestedEssay
+from class_management_service.domain.association_suggestions import (
+    StudentSuggestion,
+    SuggestedBatch,
+    SuggestedEssay,
+)
 from tests.api.conftest import Api, Json
 
 MATCHING_BACKENDS = pytest.mark.parametrize("backend", ["memory", "sqlite", "postgres"])

@@ -31,18 +31,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from class_management_service.config import Settings
 from class_management_service.di import create_engine
 from class_management_service.domain import association_event_builders as builders
+from class_management_service.domain.association_decisions import (
+    CompletedBatch,
+    Decision,
+    DecisionRequest,
+    TimeoutPolicy,
+)
 from class_management_service.domain.association_events import (
     ASSOCIATIONS_CONFIRMED_TOPIC,
     TEACHER_NOTIFICATION_TOPIC,
 )
-from class_management_service.domain.associations import (
-    CompletedBatch,
-    Decision,
-    DecisionRequest,
+from class_management_service.domain.association_suggestions import (
     StudentSuggestion,
     SuggestedBatch,
     SuggestedEssay,
-    TimeoutPolicy,
 )
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import NewClass, NewStudent, SchoolClass, Student

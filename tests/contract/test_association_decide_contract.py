@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from class_management_service.domain import association_event_builders as builders
-from class_management_service.domain.associations import BatchReview, SuggestedBatch
+from class_management_service.domain.association_suggestions import SuggestedBatch
+from class_management_service.domain.associations import BatchReview
 from class_management_service.domain.errors import (
     AssociationConflictError,
     BatchNotFoundError,

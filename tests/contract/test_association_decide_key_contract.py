@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from class_management_service.domain import association_event_builders as builders
-from class_management_service.domain.associations import DecisionOutcome
+from class_management_service.domain.association_decisions import DecisionOutcome
 from class_management_service.domain.errors import StudentNotInClassError
 from class_management_service.domain.idempotency import IdempotencyClaim, IdempotentWrite, StoredResponse
 from tests.conftest import unique_user

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from class_management_service.domain import association_event_builders as builders
-from class_management_service.domain.associations import SuggestedBatch
+from class_management_service.domain.association_suggestions import SuggestedBatch
 from tests.conftest import unique_user
 from tests.contract.association_backends import (
     POLICY,

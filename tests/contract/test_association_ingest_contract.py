@@ -9,11 +9,7 @@ from dataclasses import replace
 import pytest
 
 from class_management_service.domain import association_event_builders as builders
-from class_management_service.domain.associations import (
-    AssociationBatch,
-    EssayAssociation,
-    PersonNames,
-)
+from class_management_service.domain.associations import AssociationBatch, EssayAssociation, PersonNames
 from class_management_service.domain.errors import BatchNotFoundError, EssayNotFoundError
 from tests.conftest import unique_user
 from tests.contract.association_backends import (

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from class_management_service.domain import association_event_builders as builders
-from class_management_service.domain.associations import CompletedBatch, SuggestedBatch
+from class_management_service.domain.association_decisions import CompletedBatch
+from class_management_service.domain.association_suggestions import SuggestedBatch
 from class_management_service.domain.errors import AssociationConflictError
 from class_management_service.domain.models import PageRequest, StudentFilter
 from tests.conftest import unique_user

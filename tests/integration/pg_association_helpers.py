@@ -13,9 +13,8 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.domain.associations import (
-    CompletedBatch,
-    DecisionOutcome,
+from class_management_service.domain.association_decisions import CompletedBatch, DecisionOutcome
+from class_management_service.domain.association_suggestions import (
     StudentSuggestion,
     SuggestedBatch,
     SuggestedEssay,

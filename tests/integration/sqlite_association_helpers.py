@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.config import Settings
 from class_management_service.di import create_engine
-from class_management_service.domain.associations import (
-    CompletedBatch,
+from class_management_service.domain.association_decisions import CompletedBatch
+from class_management_service.domain.association_suggestions import (
     StudentSuggestion,
     SuggestedBatch,
     SuggestedEssay,

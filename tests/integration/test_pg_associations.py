@@ -10,13 +10,9 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from class_management_service.domain.association_decisions import Decision, DecisionRequest, TimeoutPolicy
 from class_management_service.domain.association_event_builders import suggestions_ready
-from class_management_service.domain.associations import (
-    DeadLetter,
-    Decision,
-    DecisionRequest,
-    TimeoutPolicy,
-)
+from class_management_service.domain.consumed_messages import DeadLetter
 from class_management_service.domain.errors import PendingValidationsError
 from class_management_service.implementations.postgres.association_repository import (
     AsyncpgAssociationRepository,

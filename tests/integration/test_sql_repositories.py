@@ -40,13 +40,8 @@ from class_management_service.domain.models import (
 from class_management_service.implementations.postgres import engine as postgres_engine
 from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
 from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
-from class_management_service.models_db import (
-    association_batches,
-    class_students,
-    essay_students,
-    event_outbox,
-    students,
-)
+from class_management_service.models_db import class_students, event_outbox, students
+from class_management_service.models_db_matching import association_batches, essay_students
 from class_management_service.protocols import ClassRepositoryProtocol, StudentRepositoryProtocol
 from tests.conftest import unique_email, unique_user
 from tests.integration.repository_helpers import (

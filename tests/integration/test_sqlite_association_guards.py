@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from class_management_service.domain.associations import PENDING, REJECTED, DeadLetter, TimeoutPolicy
+from class_management_service.domain.association_decisions import TimeoutPolicy
+from class_management_service.domain.associations import PENDING, REJECTED
+from class_management_service.domain.consumed_messages import DeadLetter
 from class_management_service.domain.errors import (
     BatchNotFoundError,
     ClassNotFoundError,
@@ -18,7 +20,7 @@ from class_management_service.domain.errors import (
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import DeletedClass, DeletedStudent
 from class_management_service.implementations.sqlite.dead_letter_store import SqlAlchemyDeadLetterStore
-from class_management_service.models_db import dead_letter_events, essay_students
+from class_management_service.models_db_matching import dead_letter_events, essay_students
 from tests.integration.repository_helpers import no_events
 from tests.integration.sqlite_association_helpers import (
     Setting,

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from class_management_service.domain import association_event_builders as builders
-from class_management_service.domain.associations import CONFIRMED, Decision, DecisionRequest, TimeoutPolicy
+from class_management_service.domain.association_decisions import Decision, DecisionRequest, TimeoutPolicy
+from class_management_service.domain.associations import CONFIRMED
 from class_management_service.domain.events import (
     ASSOCIATIONS_CONFIRMED_TOPIC,
     STUDENT_CREATED_TOPIC,
     TEACHER_NOTIFICATION_TOPIC,
 )
-from class_management_service.domain.matching import placeholder_email
+from class_management_service.domain.timeout_rules import placeholder_email
 from class_management_service.models_db import event_outbox
 from tests.integration.repository_helpers import no_events
 from tests.integration.sqlite_association_helpers import (

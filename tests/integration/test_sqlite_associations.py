@@ -9,16 +9,14 @@ from datetime import timedelta
 
 import pytest
 
-from class_management_service.domain.associations import (
-    CONFIRMED,
-    PENDING,
-    REJECTED,
+from class_management_service.domain.association_decisions import (
     Decision,
     DecisionOutcome,
     DecisionRequest,
     IngestOutcome,
     TimeoutPolicy,
 )
+from class_management_service.domain.associations import CONFIRMED, PENDING, REJECTED
 from class_management_service.domain.errors import AssociationConflictError, BatchNotFoundError
 from class_management_service.domain.events import OutboxEvent
 from tests.integration.repository_helpers import no_events

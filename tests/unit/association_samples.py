@@ -6,14 +6,16 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from class_management_service.domain.association_suggestions import (
+    StudentSuggestion,
+    SuggestedBatch,
+    SuggestedEssay,
+)
 from class_management_service.domain.associations import (
     PENDING,
     AssociationBatch,
     BatchReview,
     EssayAssociation,
-    StudentSuggestion,
-    SuggestedBatch,
-    SuggestedEssay,
 )
 
 OWNER = "teacher-1"

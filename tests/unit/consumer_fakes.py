@@ -9,19 +9,16 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from class_management_service.domain.associations import (
-    AssociationBatch,
-    BatchReview,
+from class_management_service.domain.association_decisions import (
     CompletedBatch,
-    DeadLetter,
     DecisionOutcome,
     DecisionRequest,
-    EssayAssociation,
     IngestOutcome,
-    SuggestedBatch,
     TimeoutPolicy,
 )
-from class_management_service.domain.consumed_messages import ConsumedMessage
+from class_management_service.domain.association_suggestions import SuggestedBatch
+from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
+from class_management_service.domain.consumed_messages import ConsumedMessage, DeadLetter
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.protocols import (

@@ -11,18 +11,16 @@ import pytest
 
 from class_management_service.domain import association_event_builders as builders
 from class_management_service.domain import class_notifications
+from class_management_service.domain.association_decisions import (
+    CompletedBatch,
+    DecisionOutcome,
+    IngestOutcome,
+)
 from class_management_service.domain.association_events import (
     StudentAssociationsConfirmedV1,
     TeacherNotificationRequestedV1,
 )
-from class_management_service.domain.associations import (
-    CONFIRMED,
-    REJECTED,
-    CompletedBatch,
-    DecisionOutcome,
-    EssayAssociation,
-    IngestOutcome,
-)
+from class_management_service.domain.associations import CONFIRMED, REJECTED, EssayAssociation
 from class_management_service.domain.events import EventEnvelope, OutboxEvent
 from class_management_service.domain.models import Actor, Course, SchoolClass, Student
 from tests.unit.association_samples import (

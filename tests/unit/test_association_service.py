@@ -11,7 +11,8 @@ import pytest
 
 from class_management_service.domain import association_event_builders
 from class_management_service.domain import events as ev
-from class_management_service.domain.associations import Decision, StudentSuggestion
+from class_management_service.domain.association_decisions import Decision
+from class_management_service.domain.association_suggestions import StudentSuggestion
 from class_management_service.domain.errors import BatchNotFoundError
 from class_management_service.domain.models import Actor, SchoolClass, Student
 from class_management_service.domain.rules import PersonName

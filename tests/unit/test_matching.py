@@ -8,30 +8,26 @@ from datetime import timedelta
 
 import pytest
 
-from class_management_service.domain.associations import (
-    CONFIRMED,
-    PENDING,
-    REJECTED,
-    Decision,
-    EssayAssociation,
-    TimeoutPolicy,
-)
+from class_management_service.domain.association_decisions import Decision, TimeoutPolicy
+from class_management_service.domain.associations import CONFIRMED, PENDING, REJECTED, EssayAssociation
 from class_management_service.domain.errors import (
     AssociationConflictError,
     EssayNotFoundError,
     StudentNotInClassError,
 )
+from class_management_service.domain.ingest_planning import plan_ingest
 from class_management_service.domain.matching import (
     apply_decisions,
     forced_rejections,
     is_complete,
+    validation_summary,
+    with_changes,
+)
+from class_management_service.domain.timeout_rules import (
     needs_placeholder,
     placeholder_email,
     placeholder_student,
-    plan_ingest,
     timeout_decisions,
-    validation_summary,
-    with_changes,
 )
 from tests.unit.association_samples import (
     ADA,

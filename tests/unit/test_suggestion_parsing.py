@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from class_management_service.consumer.suggestion_parsing import ForeignClass, Rejected, parse_suggestions
-from class_management_service.domain.associations import SuggestedBatch
+from class_management_service.domain.association_suggestions import SuggestedBatch
 from tests.suggestion_messages import candidate, encoded, match_result, suggestions_envelope
 
 RECEIVED_AT = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from class_management_service.config import Settings
 from class_management_service.consumer.message_handler import HandlerPorts
 from class_management_service.consumer.suggestions_consumer import SuggestionsConsumer
-from class_management_service.domain.associations import IngestOutcome
+from class_management_service.domain.association_decisions import IngestOutcome
 from class_management_service.domain.errors import AssociationConflictError, RepositoryUnavailableError
 from class_management_service.domain.events import OutboxEvent
 from tests.fakes import FakeClock

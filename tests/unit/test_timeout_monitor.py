@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from class_management_service.config import Settings
 from class_management_service.consumer.timeout_monitor import MonitorPorts, TimeoutMonitor
-from class_management_service.domain.associations import CompletedBatch, TimeoutPolicy
+from class_management_service.domain.association_decisions import CompletedBatch, TimeoutPolicy
 from class_management_service.domain.events import OutboxEvent
 from tests.fakes import FakeClock
 from tests.unit.association_samples import essay, review

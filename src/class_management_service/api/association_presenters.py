@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from uuid import UUID
 
 from class_management_service.api.presenters import Body
+from class_management_service.domain.association_decisions import DecisionOutcome
 from class_management_service.domain.associations import (
     AssociationBatch,
     BatchReview,
-    DecisionOutcome,
     EssayAssociation,
     PersonNames,
 )

@@ -18,7 +18,7 @@ from class_management_service.api.presenters import Body, json_reply
 from class_management_service.api.request_context import current_actor, parse_external_id
 from class_management_service.api.schemas import ErrorModel
 from class_management_service.api.validation import json_body
-from class_management_service.domain.associations import Decision, DecisionOutcome
+from class_management_service.domain.association_decisions import Decision, DecisionOutcome
 from class_management_service.services.association_service import AssociationService
 
 batch_bp = Blueprint("batches", __name__, url_prefix="/v1/batches")

@@ -17,9 +17,10 @@ from class_management_service.consumer.suggestion_parsing import (
     Rejected,
     parse_suggestions,
 )
-from class_management_service.domain.associations import DeadLetter, IngestOutcome, SuggestedBatch
+from class_management_service.domain.association_decisions import IngestOutcome
+from class_management_service.domain.association_suggestions import SuggestedBatch
 from class_management_service.domain.backoff import Backoff
-from class_management_service.domain.consumed_messages import ConsumedMessage
+from class_management_service.domain.consumed_messages import ConsumedMessage, DeadLetter
 from class_management_service.domain.errors import ClassManagementError, RepositoryUnavailableError
 from class_management_service.error_log import error_fields, type_name
 from class_management_service.protocols import (

@@ -22,7 +22,7 @@ from class_management_service.domain.association_events import (
     EssayMatchResultV1,
     ReceivedEnvelope,
 )
-from class_management_service.domain.associations import (
+from class_management_service.domain.association_suggestions import (
     StudentSuggestion,
     SuggestedBatch,
     SuggestedEssay,

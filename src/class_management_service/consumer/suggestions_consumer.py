@@ -12,7 +12,8 @@ import structlog
 from class_management_service.config import Settings
 from class_management_service.consumer.message_handler import HandlerPorts, RetryPolicy, SuggestionHandler
 from class_management_service.consumer.suggestion_parsing import ForeignClass, Parsed
-from class_management_service.domain.associations import IngestOutcome, SuggestedBatch
+from class_management_service.domain.association_decisions import IngestOutcome
+from class_management_service.domain.association_suggestions import SuggestedBatch
 from class_management_service.domain.backoff import Backoff
 from class_management_service.domain.consumed_messages import ConsumedMessage, ConsumerState
 from class_management_service.error_log import error_fields, type_name

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import structlog
 
 from class_management_service.config import Settings
-from class_management_service.domain.associations import CompletedBatch, TimeoutPolicy
+from class_management_service.domain.association_decisions import CompletedBatch, TimeoutPolicy
 from class_management_service.domain.backoff import Backoff
 from class_management_service.error_log import error_fields
 from class_management_service.protocols import (

@@ -13,19 +13,18 @@ from typing import Any
 
 from class_management_service.domain import association_events as wire
 from class_management_service.domain import event_builders
+from class_management_service.domain.association_decisions import (
+    CompletedBatch,
+    DecisionOutcome,
+    IngestOutcome,
+)
 from class_management_service.domain.association_outbox import (
     Aggregate,
     NotificationKind,
     notification,
     outbox_event,
 )
-from class_management_service.domain.associations import (
-    BatchReview,
-    CompletedBatch,
-    DecisionOutcome,
-    EssayAssociation,
-    IngestOutcome,
-)
+from class_management_service.domain.associations import BatchReview, EssayAssociation
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.matching import validation_summary
 from class_management_service.domain.models import Actor

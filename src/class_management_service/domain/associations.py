@@ -1,4 +1,4 @@
-"""Essay→student matching: NLP's suggestions, the teacher's decisions, and the batch they belong to.
+"""Essay→student matching as stored: batches, their essays, and each essay's decision state.
 
 Pure data. Ids that come from other services (``batch_id``, ``essay_id``) are opaque strings;
 students and classes are ours, so theirs are UUIDs.
@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from class_management_service.domain.models import Student
+from class_management_service.domain.association_suggestions import StudentSuggestion
 
 ValidationStatus = Literal["pending_validation", "confirmed", "rejected"]
 ValidationMethod = Literal["human", "timeout", "auto"]
@@ -19,47 +19,6 @@ ValidationMethod = Literal["human", "timeout", "auto"]
 PENDING: ValidationStatus = "pending_validation"
 CONFIRMED: ValidationStatus = "confirmed"
 REJECTED: ValidationStatus = "rejected"
-
-
-@dataclass(frozen=True, slots=True)
-class StudentSuggestion:
-    """One candidate author NLP proposed for an essay; a batch lists them best first."""
-
-    student_id: UUID
-    student_name: str
-    student_email: str | None
-    confidence_score: float
-    match_reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SuggestedEssay:
-    """An essay of a suggestions event, with every candidate that survived parsing."""
-
-    essay_id: str
-    text_storage_id: str | None
-    filename: str | None
-    suggestions: tuple[StudentSuggestion, ...]
-    no_match_reason: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class SuggestedBatch:
-    """A ``BatchAuthorMatchesSuggestedV1`` as the consumer hands it to the repository.
-
-    ``unparsable_suggestions`` counts candidates whose student id was not even a UUID (they can
-    name no student of ours); ``deadline`` is when the timeout decides what is still pending.
-    """
-
-    event_id: UUID
-    batch_id: str
-    class_id: UUID
-    course_code: str
-    correlation_id: UUID
-    essays: tuple[SuggestedEssay, ...]
-    received_at: datetime
-    deadline: datetime
-    unparsable_suggestions: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,88 +87,3 @@ class BatchReview:
 
     batch: AssociationBatch
     essays: tuple[EssayAssociation, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class IngestOutcome:
-    """What storing one suggestions event did.
-
-    ``review`` is the batch as stored afterwards; None when nothing was stored (a replayed
-    event, or a class that does not exist). ``kept_essays`` were left as they were: already
-    decided, in a completed batch, or belonging to another batch. ``dropped_suggestions``
-    counts candidates left out because their student is not in the batch's class (plus
-    ``unparsable_suggestions``).
-    """
-
-    batch_id: str
-    is_replay: bool
-    is_class_found: bool
-    stored_essays: int
-    kept_essays: int
-    dropped_suggestions: int
-    review: BatchReview | None
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """A teacher's decision on one essay: accept ``student_id``, or reject (no student)."""
-
-    essay_id: str
-    student_id: UUID | None
-    confirmed: bool
-
-    def __post_init__(self) -> None:
-        if self.confirmed and self.student_id is None:
-            raise ValueError("a confirmed decision names its student")
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionRequest:
-    """Decisions on one batch by its owning teacher, at one moment."""
-
-    owner: str
-    batch_id: str
-    decisions: tuple[Decision, ...]
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class CompletedBatch:
-    """A batch whose last pending essay was just decided: its confirmed event goes out now.
-
-    ``placeholder`` is the class's "unknown" student when the timeout had to create it.
-    """
-
-    review: BatchReview
-    timeout_triggered: bool
-    placeholder: Student | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionOutcome:
-    """The batch after a teacher's decisions; ``completed`` is set only by the deciding call."""
-
-    review: BatchReview
-    changed_essay_ids: tuple[str, ...]
-    completed: CompletedBatch | None
-
-
-@dataclass(frozen=True, slots=True)
-class TimeoutPolicy:
-    """How the timeout decides: a pending essay's best candidate at or above the bar is confirmed."""
-
-    min_confidence: float
-    batch_limit: int = 100
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    """A consumed message that could not be used, kept with its raw bytes and the reason."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    reason: str
-    received_at: datetime

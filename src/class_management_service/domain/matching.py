@@ -1,126 +1,22 @@
-"""The rules of essay→student matching, free of I/O: every backend stores what these functions decide."""
+"""The rules of a teacher's decisions on essays, and of a batch as they change it; free of I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
-from class_management_service.domain.associations import (
-    CONFIRMED,
-    PENDING,
-    REJECTED,
-    BatchReview,
-    Decision,
-    EssayAssociation,
-    StudentSuggestion,
-    SuggestedBatch,
-    SuggestedEssay,
-    TimeoutPolicy,
-)
+from class_management_service.domain.association_decisions import Decision
+from class_management_service.domain.associations import CONFIRMED, REJECTED, BatchReview, EssayAssociation
 from class_management_service.domain.errors import (
     AssociationConflictError,
     EssayNotFoundError,
     StudentNotInClassError,
 )
-from class_management_service.domain.models import Student
 
 _T = TypeVar("_T")
-
-PLACEHOLDER_FIRST_NAME = "UNKNOWN"
-PLACEHOLDER_LAST_NAME = "STUDENT"
-
-
-def placeholder_email(class_id: UUID) -> str:
-    """The class's "unknown" student is found again by this address (one per class)."""
-    return f"unknown.{class_id}@huleedu.system"
-
-
-def placeholder_student(class_id: UUID, owner: str, student_id: UUID, at: datetime) -> Student:
-    """The class's "unknown" student as the timeout creates it, enrolled in the class."""
-    return Student(
-        id=student_id,
-        first_name=PLACEHOLDER_FIRST_NAME,
-        last_name=PLACEHOLDER_LAST_NAME,
-        legal_full_name=f"{PLACEHOLDER_FIRST_NAME} {PLACEHOLDER_LAST_NAME}",
-        email=placeholder_email(class_id),
-        class_ids=(class_id,),
-        created_by_user_id=owner,
-        created_at=at,
-        updated_at=at,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class IngestPlan:
-    """What to write for one suggestions event: essays to insert or replace, and the counts."""
-
-    essays: tuple[EssayAssociation, ...]
-    kept_essays: int
-    dropped_suggestions: int
-
-
-def plan_ingest(
-    batch: SuggestedBatch,
-    class_students: Collection[UUID],
-    existing: Mapping[str, EssayAssociation],
-    *,
-    is_batch_completed: bool,
-) -> IngestPlan:
-    """New essays and still-pending essays of this batch get the event's candidates.
-
-    ``existing`` holds the stored essays among the event's essay ids (of any batch). A
-    completed batch keeps everything: its confirmed event is already out, exactly once.
-    Candidates outside ``class_students`` are dropped; the rest are kept best first. An essay
-    listed twice in one event counts once (the first listing).
-    """
-    dropped = batch.unparsable_suggestions
-    kept = 0
-    planned: dict[str, EssayAssociation] = {}
-    seen: set[str] = set()
-    for position, essay in enumerate(batch.essays):
-        if essay.essay_id in seen:
-            continue
-        seen.add(essay.essay_id)
-        current = existing.get(essay.essay_id)
-        in_class = [s for s in essay.suggestions if s.student_id in class_students]
-        dropped += len(essay.suggestions) - len(in_class)
-        if is_batch_completed or (
-            current is not None and (current.batch_id != batch.batch_id or not current.is_pending)
-        ):
-            kept += 1
-            continue
-        planned[essay.essay_id] = _pending_essay(batch, essay, position, in_class, current)
-    return IngestPlan(tuple(planned.values()), kept, dropped)
-
-
-def _pending_essay(
-    batch: SuggestedBatch,
-    essay: SuggestedEssay,
-    position: int,
-    in_class: list[StudentSuggestion],
-    current: EssayAssociation | None,
-) -> EssayAssociation:
-    ranked = tuple(sorted(in_class, key=lambda s: -s.confidence_score))  # stable: NLP's order on ties
-    return EssayAssociation(
-        essay_id=essay.essay_id,
-        batch_id=batch.batch_id,
-        class_id=batch.class_id,
-        position=position,
-        text_storage_id=essay.text_storage_id,
-        filename=essay.filename,
-        suggestions=ranked,
-        no_match_reason=essay.no_match_reason,
-        status=PENDING,
-        student_id=None,
-        confidence_score=ranked[0].confidence_score if ranked else None,
-        validation_method=None,
-        validated_by=None,
-        validated_at=None,
-        created_at=current.created_at if current is not None else batch.received_at,
-    )
 
 
 def apply_decisions(
@@ -202,49 +98,6 @@ def forced_rejections(
         if essay.is_pending
         and (candidate is None or any(s.student_id == candidate for s in essay.suggestions))
     )
-
-
-def needs_placeholder(review: BatchReview, policy: TimeoutPolicy) -> bool:
-    """Whether the timeout will send some pending essay to the class's "unknown" student."""
-    return any(essay.is_pending and not _is_confident(essay, policy) for essay in review.essays)
-
-
-def timeout_decisions(
-    review: BatchReview, policy: TimeoutPolicy, placeholder_id: UUID | None, at: datetime
-) -> tuple[EssayAssociation, ...]:
-    """Decide every pending essay: its best candidate when confident enough, else the placeholder.
-
-    Decided essays (the teacher's) are never touched. ``placeholder_id`` may be None only when
-    ``needs_placeholder`` said so.
-    """
-    decided: list[EssayAssociation] = []
-    for essay in review.essays:
-        if not essay.is_pending:
-            continue
-        top = essay.top_suggestion
-        if top is not None and _is_confident(essay, policy):
-            student_id, confidence = top.student_id, top.confidence_score
-        elif placeholder_id is not None:
-            student_id, confidence = placeholder_id, None
-        else:
-            raise ValueError("an unconfident essay needs the class's placeholder student")
-        decided.append(
-            replace(
-                essay,
-                status=CONFIRMED,
-                student_id=student_id,
-                confidence_score=confidence,
-                validation_method="timeout",
-                validated_by=None,
-                validated_at=at,
-            )
-        )
-    return tuple(decided)
-
-
-def _is_confident(essay: EssayAssociation, policy: TimeoutPolicy) -> bool:
-    top = essay.top_suggestion
-    return top is not None and top.confidence_score >= policy.min_confidence
 
 
 def with_changes(review: BatchReview, changed: Iterable[EssayAssociation]) -> BatchReview:

@@ -12,7 +12,7 @@ from uuid import UUID
 from class_management_service.domain.rules import full_name_of
 
 if TYPE_CHECKING:
-    from class_management_service.domain.associations import CompletedBatch
+    from class_management_service.domain.association_decisions import CompletedBatch
 
 T = TypeVar("T")
 

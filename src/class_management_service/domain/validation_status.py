@@ -6,12 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from class_management_service.domain.associations import (
-    CONFIRMED,
-    REJECTED,
-    BatchReview,
-    EssayAssociation,
-)
+from class_management_service.domain.associations import CONFIRMED, REJECTED, BatchReview, EssayAssociation
 
 METHODS = ("human", "timeout", "auto")
 

@@ -6,14 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from class_management_service.domain import association_event_builders
-from class_management_service.domain.associations import (
-    AssociationBatch,
-    BatchReview,
-    Decision,
-    DecisionOutcome,
-    DecisionRequest,
-    EssayAssociation,
-)
+from class_management_service.domain.association_decisions import Decision, DecisionOutcome, DecisionRequest
+from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
 from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.models import Actor
 from class_management_service.domain.validation_status import BatchValidationStatus, validation_status

@@ -6,15 +6,16 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from class_management_service.domain.associations import AssociationBatch, CompletedBatch, TimeoutPolicy
-from class_management_service.domain.matching import (
+from class_management_service.domain.association_decisions import CompletedBatch, TimeoutPolicy
+from class_management_service.domain.associations import AssociationBatch
+from class_management_service.domain.matching import with_changes
+from class_management_service.domain.models import Student
+from class_management_service.domain.timeout_rules import (
     needs_placeholder,
     placeholder_email,
     placeholder_student,
     timeout_decisions,
-    with_changes,
 )
-from class_management_service.domain.models import Student
 from class_management_service.implementations.memory.store import InMemoryStore
 from class_management_service.protocols import EventsFor
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from class_management_service.domain.associations import DeadLetter
+from class_management_service.domain.consumed_messages import DeadLetter
 from class_management_service.implementations.memory.store import InMemoryStore
 from class_management_service.protocols import DeadLetterStoreProtocol
 

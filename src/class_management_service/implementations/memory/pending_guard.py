@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from class_management_service.domain.associations import BatchReview, CompletedBatch
+from class_management_service.domain.association_decisions import CompletedBatch
+from class_management_service.domain.associations import BatchReview
 from class_management_service.domain.errors import PendingValidationsError
 from class_management_service.domain.matching import forced_rejections, is_complete, with_changes
 from class_management_service.implementations.memory.store import InMemoryStore

@@ -12,10 +12,10 @@ from uuid import UUID
 from class_management_service.domain.associations import (
     AssociationBatch,
     BatchReview,
-    DeadLetter,
     EssayAssociation,
     PersonNames,
 )
+from class_management_service.domain.consumed_messages import DeadLetter
 from class_management_service.domain.errors import (
     BatchNotFoundError,
     ClassNotFoundError,

@@ -16,13 +16,12 @@ from datetime import datetime
 
 import asyncpg
 
-from class_management_service.domain.associations import (
-    BatchReview,
+from class_management_service.domain.association_decisions import (
     CompletedBatch,
     DecisionOutcome,
     DecisionRequest,
-    EssayAssociation,
 )
+from class_management_service.domain.associations import BatchReview, EssayAssociation
 from class_management_service.domain.errors import (
     BatchNotFoundError,
     EssayNotFoundError,

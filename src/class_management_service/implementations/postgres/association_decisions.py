@@ -1,6 +1,7 @@
 """Steps every association decision takes inside its transaction: lock and load, store, complete.
 
-The rules themselves are ``domain.matching``'s; these functions only read and write rows.
+The rules themselves live in ``domain.matching`` and ``domain.timeout_rules``; these functions
+only read and write rows.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from class_management_service.domain.associations import (
 )
 from class_management_service.domain.errors import BatchNotFoundError
 from class_management_service.domain.events import OutboxEvent
-from class_management_service.domain.matching import placeholder_student
 from class_management_service.domain.models import Student
+from class_management_service.domain.timeout_rules import placeholder_student
 from class_management_service.implementations.postgres import association_statements as reads
 from class_management_service.implementations.postgres import decision_statements as sql
 from class_management_service.implementations.postgres.association_rows import (

@@ -11,15 +11,12 @@ from collections.abc import Mapping, Sequence
 
 import asyncpg
 
+from class_management_service.domain.association_decisions import IngestOutcome
 from class_management_service.domain.association_events import SUGGESTIONS_TOPIC
-from class_management_service.domain.associations import (
-    BatchReview,
-    EssayAssociation,
-    IngestOutcome,
-    SuggestedBatch,
-)
+from class_management_service.domain.association_suggestions import SuggestedBatch
+from class_management_service.domain.associations import BatchReview, EssayAssociation
 from class_management_service.domain.events import OutboxEvent
-from class_management_service.domain.matching import plan_ingest
+from class_management_service.domain.ingest_planning import plan_ingest
 from class_management_service.implementations.postgres import association_statements as sql
 from class_management_service.implementations.postgres.association_decisions import load_review, members_of
 from class_management_service.implementations.postgres.association_rows import (

@@ -8,25 +8,20 @@ from datetime import datetime
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.domain.associations import (
-    AssociationBatch,
-    BatchReview,
+from class_management_service.domain.association_decisions import (
     CompletedBatch,
     DecisionOutcome,
     DecisionRequest,
-    EssayAssociation,
     IngestOutcome,
-    SuggestedBatch,
     TimeoutPolicy,
 )
+from class_management_service.domain.association_suggestions import SuggestedBatch
+from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
 from class_management_service.domain.errors import BatchNotFoundError, EssayNotFoundError
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.idempotency import IdempotentWrite
-from class_management_service.domain.matching import (
-    needs_placeholder,
-    timeout_decisions,
-    with_changes,
-)
+from class_management_service.domain.matching import with_changes
+from class_management_service.domain.timeout_rules import needs_placeholder, timeout_decisions
 from class_management_service.implementations.postgres import association_statements as sql
 from class_management_service.implementations.postgres import decision_statements as writes
 from class_management_service.implementations.postgres.association_decide import (

@@ -10,12 +10,12 @@ from uuid import UUID
 
 import orjson
 
+from class_management_service.domain.association_suggestions import StudentSuggestion
 from class_management_service.domain.associations import (
     AssociationBatch,
     BatchReview,
     EssayAssociation,
     PersonNames,
-    StudentSuggestion,
 )
 from class_management_service.implementations.postgres.rows import Record
 from class_management_service.implementations.sql_common import utc

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
-from class_management_service.domain.associations import CompletedBatch
+from class_management_service.domain.association_decisions import CompletedBatch
 from class_management_service.domain.errors import PendingValidationsError
 from class_management_service.domain.matching import forced_rejections, is_complete, with_changes
 from class_management_service.implementations.postgres import decision_statements as sql

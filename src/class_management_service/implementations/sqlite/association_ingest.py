@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from class_management_service.domain.association_decisions import IngestOutcome
 from class_management_service.domain.association_events import SUGGESTIONS_TOPIC
-from class_management_service.domain.associations import EssayAssociation, IngestOutcome, SuggestedBatch
-from class_management_service.domain.matching import plan_ingest
+from class_management_service.domain.association_suggestions import SuggestedBatch
+from class_management_service.domain.associations import EssayAssociation
+from class_management_service.domain.ingest_planning import plan_ingest
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import association_statements as sql
 from class_management_service.implementations.sqlite.association_rows import (

@@ -11,20 +11,19 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.domain.associations import (
-    AssociationBatch,
-    BatchReview,
+from class_management_service.domain.association_decisions import (
     CompletedBatch,
     DecisionOutcome,
     DecisionRequest,
-    EssayAssociation,
     IngestOutcome,
-    SuggestedBatch,
     TimeoutPolicy,
 )
+from class_management_service.domain.association_suggestions import SuggestedBatch
+from class_management_service.domain.associations import AssociationBatch, BatchReview, EssayAssociation
 from class_management_service.domain.errors import EssayNotFoundError
 from class_management_service.domain.idempotency import IdempotentWrite
-from class_management_service.domain.matching import apply_decisions, needs_placeholder, timeout_decisions
+from class_management_service.domain.matching import apply_decisions
+from class_management_service.domain.timeout_rules import needs_placeholder, timeout_decisions
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import association_statements as sql
@@ -44,7 +43,7 @@ from class_management_service.protocols import AssociationRepositoryProtocol, Ev
 
 
 class SqlAlchemyAssociationRepository(AssociationRepositoryProtocol):
-    """Stores what ``domain.matching`` decides, with prepared SQLAlchemy Core statements."""
+    """Stores what the ``domain`` matching rules decide, with prepared SQLAlchemy Core statements."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = write_sessions(engine)

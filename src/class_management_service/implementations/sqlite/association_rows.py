@@ -5,13 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from class_management_service.domain.associations import (
-    AssociationBatch,
-    EssayAssociation,
-    PersonNames,
-    StudentSuggestion,
-    SuggestedBatch,
-)
+from class_management_service.domain.association_suggestions import StudentSuggestion, SuggestedBatch
+from class_management_service.domain.associations import AssociationBatch, EssayAssociation, PersonNames
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite.rows import AnyRow
 

@@ -1,7 +1,7 @@
 """Loading batches and storing decisions inside the caller's transaction.
 
 Shared by the association repository, the timeout and the delete guards: each loads the state
-here, lets ``domain.matching`` decide, and stores the result with ``store_decisions``.
+here, lets the ``domain`` rules decide, and stores the result with ``store_decisions``.
 """
 
 from __future__ import annotations
@@ -13,13 +13,9 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from class_management_service.domain.associations import (
-    BatchReview,
-    CompletedBatch,
-    EssayAssociation,
-    PersonNames,
-    StudentSuggestion,
-)
+from class_management_service.domain.association_decisions import CompletedBatch
+from class_management_service.domain.association_suggestions import StudentSuggestion
+from class_management_service.domain.associations import BatchReview, EssayAssociation, PersonNames
 from class_management_service.domain.errors import BatchNotFoundError
 from class_management_service.domain.matching import is_complete, with_changes
 from class_management_service.domain.models import Student

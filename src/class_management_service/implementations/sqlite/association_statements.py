@@ -13,15 +13,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from class_management_service.domain.associations import PENDING
 from class_management_service.implementations.sqlite.rows import STUDENT_COLUMNS
-from class_management_service.models_db import (
+from class_management_service.models_db import class_students, classes, students
+from class_management_service.models_db_matching import (
     association_batches,
-    class_students,
-    classes,
     dead_letter_events,
     essay_students,
     essay_suggestions,
     inbox_events,
-    students,
 )
 
 B, E, S = association_batches.c, essay_students.c, essay_suggestions.c

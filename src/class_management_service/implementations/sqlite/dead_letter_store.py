@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.domain.associations import DeadLetter
+from class_management_service.domain.consumed_messages import DeadLetter
 from class_management_service.implementations.database import translate_database_errors
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import association_statements as sql

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from class_management_service.domain.associations import CompletedBatch
+from class_management_service.domain.association_decisions import CompletedBatch
 from class_management_service.domain.errors import PendingValidationsError
 from class_management_service.domain.matching import forced_rejections
 from class_management_service.implementations.sqlite import association_statements as sql

@@ -9,8 +9,8 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from class_management_service.domain.associations import AssociationBatch
-from class_management_service.domain.matching import placeholder_email, placeholder_student
 from class_management_service.domain.models import Student
+from class_management_service.domain.timeout_rules import placeholder_email, placeholder_student
 from class_management_service.implementations.sql_common import utc
 from class_management_service.implementations.sqlite import association_statements as sql
 
