@@ -53,6 +53,8 @@ class StudentRow(Base):
     last_name: Mapped[str] = mapped_column(String(255))
     legal_full_name: Mapped[str] = mapped_column(String(512))
     email: Mapped[str | None] = mapped_column(String(255))
+    # The school information system's id (roster import); unique per teacher when set.
+    external_id: Mapped[str | None] = mapped_column(String(255))
     created_by_user_id: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
@@ -62,6 +64,15 @@ Index("ix_students_owner_created", StudentRow.created_by_user_id, StudentRow.cre
 # The repositories recognise a duplicate email by this name in the IntegrityError.
 STUDENT_EMAIL_INDEX = "uq_students_owner_email_lower"
 Index(STUDENT_EMAIL_INDEX, StudentRow.created_by_user_id, func.lower(StudentRow.email), unique=True)
+STUDENT_EXTERNAL_ID_INDEX = "uq_students_owner_external_id"
+Index(
+    STUDENT_EXTERNAL_ID_INDEX,
+    StudentRow.created_by_user_id,
+    StudentRow.external_id,
+    unique=True,
+    postgresql_where=text("external_id IS NOT NULL"),
+    sqlite_where=text("external_id IS NOT NULL"),
+)
 
 
 class ClassStudentRow(Base):

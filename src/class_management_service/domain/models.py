@@ -69,6 +69,8 @@ class Student:
     created_by_user_id: str
     created_at: datetime
     updated_at: datetime
+    # The school information system's id, unique among the teacher's students (roster import).
+    external_id: str | None = None
 
     @property
     def full_name(self) -> str:
@@ -118,6 +120,7 @@ class NewStudent:
     class_ids: tuple[UUID, ...]
     owner: str
     at: datetime
+    external_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,7 @@ class StudentChanges:
     add_class_ids: tuple[UUID, ...]
     remove_class_ids: tuple[UUID, ...]
     at: datetime
+    external_id: str | Unset | None = UNSET
 
 
 @dataclass(frozen=True, slots=True)
