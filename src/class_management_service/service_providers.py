@@ -18,6 +18,7 @@ from class_management_service.protocols import (
     MetricsRecorderProtocol,
     OutboxStatsProtocol,
     RelayStateProtocol,
+    RosterImportRepositoryProtocol,
     StudentRepositoryProtocol,
 )
 from class_management_service.services.association_service import AssociationService
@@ -25,6 +26,7 @@ from class_management_service.services.class_service import ClassService
 from class_management_service.services.health_service import HealthService
 from class_management_service.services.idempotency_service import IdempotencyService
 from class_management_service.services.relay_health_service import RelayHealthService
+from class_management_service.services.roster_import_service import RosterImportService
 from class_management_service.services.student_service import StudentService
 
 
@@ -48,6 +50,12 @@ class ServiceProvider(Provider):
         metrics: MetricsRecorderProtocol,
     ) -> StudentService:
         return StudentService(students, classes, clock, metrics)
+
+    @provide
+    def roster_import_service(
+        self, imports: RosterImportRepositoryProtocol, clock: ClockProtocol
+    ) -> RosterImportService:
+        return RosterImportService(imports, clock)
 
     @provide
     def association_service(

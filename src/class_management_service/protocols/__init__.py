@@ -45,6 +45,7 @@ from class_management_service.protocols.repositories import (
     IdempotencyStoreProtocol,
     StudentRepositoryProtocol,
 )
+from class_management_service.protocols.roster_import import RosterImportRepositoryProtocol
 from class_management_service.protocols.runtime import ClockProtocol, IdFactory
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "RelayMetricsProtocol",
     "RelayObservabilityProtocol",
     "RelayStateProtocol",
+    "RosterImportRepositoryProtocol",
     "RowFailure",
     "StudentRepositoryProtocol",
 ]
