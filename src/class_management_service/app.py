@@ -18,6 +18,7 @@ from class_management_service.api.cors import install_cors
 from class_management_service.api.docs_routes import SWAGGER_CSS_URL, SWAGGER_JS_URL, docs_bp
 from class_management_service.api.error_handlers import register_error_handlers
 from class_management_service.api.health_routes import health_bp
+from class_management_service.api.import_routes import IMPORT_PATH, import_bp
 from class_management_service.api.internal_routes import internal_bp
 from class_management_service.api.json_provider import OrjsonProvider
 from class_management_service.api.openapi import ClassManagementOpenAPIProvider
@@ -83,6 +84,9 @@ def _configure(app: HuleEduApp, settings: Settings) -> None:
         ENVIRONMENT=settings.environment,
         INTERNAL_API_KEY=settings.internal_api_key.get_secret_value(),
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        BODY_LIMITS={IMPORT_PATH: settings.import_max_bytes},  # paths whose bodies may be larger
+        IMPORT_MAX_ROWS=settings.import_max_rows,
+        IMPORT_MAX_BYTES=settings.import_max_bytes,
         INTERNAL_MAX_BATCH_IDS=settings.internal_max_batch_ids,
         ROSTER_WITHOUT_USER_ID_IS_INTERNAL=settings.roster_without_user_id_is_internal,
         # /docs loads Swagger UI from this service, not a CDN: it works offline and behind firewalls.
@@ -171,7 +175,7 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
     if settings.cors_origins:
         install_cors(app, settings.cors_origins)
     app.url_map.converters["class_id"] = ClassIdConverter
-    for blueprint in (health_bp, docs_bp, class_bp, student_bp, batch_bp, internal_bp):
+    for blueprint in (health_bp, docs_bp, class_bp, student_bp, import_bp, batch_bp, internal_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     QuartDishka(app=app, container=container)

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     use_mock_repository: bool = False
     internal_api_key: SecretStr = SecretStr("")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # The roster import (POST /v1/classes/students/import) only: beyond either, a 413 naming it.
+    import_max_rows: int = Field(default=100_000, ge=1)
+    import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"

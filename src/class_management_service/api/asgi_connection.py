@@ -10,7 +10,9 @@ straight path (its private hooks are in ``private_apis``):
 
 1. receive the whole body first, in the server's task, complete once its declared
    Content-Length is in (granian's empty last message is not awaited); bounded by
-   ``MAX_CONTENT_LENGTH`` (reading stops past it; Quart then answers 413) and by
+   ``MAX_CONTENT_LENGTH``, or the path's own limit in ``BODY_LIMITS`` (reading stops past it,
+   or does not start when the declared Content-Length is beyond it; Quart then answers 413
+   when the handler reads the body) and by
    ``BODY_TIMEOUT`` (a late body is answered 408 by Quart as soon as the handler reads it);
 2. run ``app.handle_request`` in the same task: a client that disconnects after sending its
    request still has it carried out, so a write is never cancelled halfway through a
@@ -50,7 +52,8 @@ class WholeBodyHTTPConnection(ASGIHTTPConnection):
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         request = private_apis.quart_request_from_scope(self, send)
-        if not await self._receive_body(request, receive):
+        limit = self._apply_body_limit(request)
+        if not await self._receive_body(request, receive, limit):
             return  # the client left before its request was complete: nobody to answer
         response = await self.app.handle_request(request)
         if isinstance(response, Response) and isinstance(response.response, DataBody):
@@ -58,17 +61,29 @@ class WholeBodyHTTPConnection(ASGIHTTPConnection):
         else:
             await self._send_with_timeout(send, response)
 
-    async def _receive_body(self, request: Request, receive: ASGIReceiveCallable) -> bool:
+    def _apply_body_limit(self, request: Request) -> int | None:
+        """The request's body limit: its path's own (e.g. an upload route's), else MAX_CONTENT_LENGTH."""
+        limit: int | None = self.app.config["MAX_CONTENT_LENGTH"]
+        own: int | None = self.app.config["BODY_LIMITS"].get(request.path.rstrip("/"))
+        if own is not None:
+            limit = request.max_content_length = own
+            request.body = request.body_class(request.content_length, own)
+        return limit
+
+    async def _receive_body(self, request: Request, receive: ASGIReceiveCallable, limit: int | None) -> bool:
         """Feed ``request.body`` until complete, too large or late; False when the client left."""
+        if limit is not None and request.content_length is not None and request.content_length > limit:
+            self._mark_complete(request)  # the body already answers 413: nothing to read
+            return True
         message = await receive()
         if message["type"] != "http.request":
             return False
         first_chunk = message.get("body", b"")
         request.body.append(first_chunk)
-        if not self._is_last(request, message, len(first_chunk)):
+        if not self._is_last(request, message, len(first_chunk), limit):
             try:
                 async with asyncio.timeout(request.body_timeout):
-                    return await self._receive_rest_of_body(request, receive, len(first_chunk))
+                    return await self._receive_rest_of_body(request, receive, len(first_chunk), limit)
             except TimeoutError:
                 request.body_timeout = 0  # still incomplete: reading it in the handler is a 408
                 return True
@@ -76,7 +91,7 @@ class WholeBodyHTTPConnection(ASGIHTTPConnection):
         return True
 
     async def _receive_rest_of_body(
-        self, request: Request, receive: ASGIReceiveCallable, received: int
+        self, request: Request, receive: ASGIReceiveCallable, received: int, limit: int | None
     ) -> bool:
         while True:
             message = await receive()
@@ -85,13 +100,14 @@ class WholeBodyHTTPConnection(ASGIHTTPConnection):
             chunk = message.get("body", b"")
             request.body.append(chunk)  # past the limit it keeps nothing and marks the body a 413
             received += len(chunk)
-            if self._is_last(request, message, received):
+            if self._is_last(request, message, received, limit):
                 self._mark_complete(request)
                 return True
 
-    def _is_last(self, request: Request, message: HTTPRequestEvent, received: int) -> bool:
+    @staticmethod
+    def _is_last(request: Request, message: HTTPRequestEvent, received: int, limit: int | None) -> bool:
         """Whether to stop reading after ``message``: the body is complete or past the limit."""
-        if not message.get("more_body", False) or self._is_too_large(received):
+        if not message.get("more_body", False) or (limit is not None and received > limit):
             return True
         # granian sends every body with more_body set, then an empty last message; once the
         # declared length is in, waiting for that message costs a trip through the server.
@@ -103,10 +119,6 @@ class WholeBodyHTTPConnection(ASGIHTTPConnection):
         # Nothing is left to wait for: reading the body must not arm a BODY_TIMEOUT timer (in
         # Python 3.11 ``wait_for`` with a timeout costs a task per read; without one it awaits).
         request.body_timeout = None
-
-    def _is_too_large(self, received: int) -> bool:
-        limit: int | None = self.app.config["MAX_CONTENT_LENGTH"]
-        return limit is not None and received > limit
 
     async def _send_with_timeout(self, send: ASGISendCallable, response: ResponseTypes) -> None:
         # As Quart does it: a response not sent within RESPONSE_TIMEOUT is abandoned.

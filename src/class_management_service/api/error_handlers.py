@@ -10,7 +10,7 @@ from quart import Quart, Response, current_app, g
 from werkzeug.exceptions import HTTPException
 
 from class_management_service.api.errors import AuthenticationError, RequestValidationError
-from class_management_service.domain import errors
+from class_management_service.domain import errors, import_errors
 from class_management_service.error_log import error_fields
 
 log = structlog.get_logger(__name__)
@@ -21,6 +21,8 @@ STATUS_BY_ERROR: dict[type[errors.ClassManagementError], int] = {
     errors.MultipleCourseError: 400,
     errors.CourseNotFoundError: 400,
     errors.EmptyNameError: 400,
+    import_errors.MalformedUploadError: 400,
+    import_errors.ImportRejectedError: 400,
     AuthenticationError: 401,
     errors.ClassNotFoundError: 404,
     errors.StudentNotFoundError: 404,
@@ -32,6 +34,7 @@ STATUS_BY_ERROR: dict[type[errors.ClassManagementError], int] = {
     errors.PendingValidationsError: 409,
     errors.IdempotencyKeyInFlightError: 409,
     errors.PreconditionFailedError: 412,
+    import_errors.UploadTooLargeError: 413,
     errors.IdempotencyKeyReusedError: 422,
     errors.RepositoryUnavailableError: 503,
 }

@@ -81,11 +81,19 @@ def _reply(stored: StoredResponse, *, is_replayed: bool) -> Response:
 
 
 async def _request_hash() -> str:
-    """Same route, same path parameters and the same JSON (key order aside) is the same request."""
-    raw = await request.get_data(cache=True, as_text=False, parse_form_data=False)
-    body = orjson.dumps(orjson.loads(raw), option=orjson.OPT_SORT_KEYS) if raw.strip() else b""
-    target = orjson.dumps([request.endpoint, request.view_args or {}], option=orjson.OPT_SORT_KEYS)
-    return request_hash(request.method, target.decode(), body)
+    """Same route, same path parameters, same query string and the same body (a JSON body's key
+    order aside; any other body, e.g. a CSV, byte for byte) is the same request."""
+    raw: bytes | None = g.get("received_body")  # a handler that took the body from the request
+    if raw is None:
+        raw = await request.get_data(cache=True, as_text=False, parse_form_data=False)
+    if not request.is_json:
+        body = raw
+    else:
+        body = orjson.dumps(orjson.loads(raw), option=orjson.OPT_SORT_KEYS) if raw.strip() else b""
+    target: list[object] = [request.endpoint, request.view_args or {}]
+    if request.query_string:  # only then, so the hashes of keys stored before stay the same
+        target.append(request.query_string.decode("latin-1"))
+    return request_hash(request.method, orjson.dumps(target, option=orjson.OPT_SORT_KEYS).decode(), body)
 
 
 def _invalid_key() -> RequestValidationError:

@@ -10,6 +10,7 @@ from werkzeug.routing import BaseConverter, Rule
 
 from class_management_service.api.openapi_conditionals import document_conditionals
 from class_management_service.api.openapi_constraints import tighten_request_schemas
+from class_management_service.api.openapi_csv import document_csv_body
 from class_management_service.api.openapi_operations import (
     ERROR_REF,
     OPERATIONS,
@@ -92,6 +93,7 @@ class ClassManagementOpenAPIProvider(OpenAPIProvider):
             for method, operation in operations.items():
                 operation["parameters"] = [*operation["parameters"], *headers]
                 document_conditionals(handler, method, operation)  # before _complete: int status keys
+                document_csv_body(handler, operation)
                 _complete(operation, method.upper(), rule.rule)
         return paths, components
 

@@ -20,9 +20,9 @@ STATUS_DESCRIPTIONS: dict[int, str] = {
     401: "No valid identity: `X-User-ID`, or the internal key with `X-Service-ID` (`AUTHENTICATION_ERROR`)",
     404: "Not found, or owned by another teacher (`*_NOT_FOUND`)",
     409: "Conflicts with the current state (duplicate email, pending validations, decided essays)",
-    413: "The body is larger than the configured limit (`PAYLOAD_TOO_LARGE`)",
+    413: "The body is larger than the configured limit, or an import has too many rows (`PAYLOAD_TOO_LARGE`)",
     412: "The `If-Match` ETag is stale (`PRECONDITION_FAILED`)",
-    415: "A body that is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`)",
+    415: "A body that is not `application/json` (or `text/csv` where documented) (`UNSUPPORTED_MEDIA_TYPE`)",
     422: "The `Idempotency-Key` was used with a different body",
     503: "The database is unreachable; retry after `Retry-After` seconds",
 }
@@ -49,6 +49,9 @@ OPERATIONS: dict[tuple[str, str], OperationDoc] = {
     ("GET", "/v1/classes/<class_id:class_id>/roster"): OperationDoc("A class's roster", "classes"),
     ("POST", "/v1/classes/students"): OperationDoc("Create a student", "students"),
     ("GET", "/v1/classes/students"): OperationDoc("List or search the teacher's students", "students"),
+    ("POST", "/v1/classes/students/import"): OperationDoc(
+        "Import students from a CSV or JSON roster", "students"
+    ),
     ("GET", "/v1/classes/students/<student_id>"): OperationDoc("Get a student", "students"),
     ("PUT", "/v1/classes/students/<student_id>"): OperationDoc("Update a student", "students"),
     ("DELETE", "/v1/classes/students/<student_id>"): OperationDoc("Delete a student", "students"),
@@ -75,6 +78,7 @@ _EXTRA_STATUSES: dict[tuple[str, str], frozenset[int]] = {
     ("DELETE", "/v1/classes/<class_id:class_id>"): frozenset({409}),
     ("POST", "/v1/classes/students"): frozenset({404, 409}),  # unknown class id; duplicate email
     ("GET", "/v1/classes/students"): frozenset({404}),  # unknown class_id filter
+    ("POST", "/v1/classes/students/import"): frozenset({404}),  # a class_ids entry not the teacher's
     ("PUT", "/v1/classes/students/<student_id>"): frozenset({409}),
     ("DELETE", "/v1/classes/students/<student_id>"): frozenset({409}),
     ("POST", "/v1/batches/<batch_id>/student-associations/confirm"): frozenset({409}),

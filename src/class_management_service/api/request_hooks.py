@@ -7,7 +7,7 @@ import re
 import time
 
 import structlog
-from quart import Quart, Response, g, request
+from quart import Quart, Response, current_app, g, request
 
 from class_management_service.api.error_handlers import error_response
 from class_management_service.api.request_context import (
@@ -15,6 +15,7 @@ from class_management_service.api.request_context import (
     authenticate_request,
     correlation_id_from,
 )
+from class_management_service.api.roster_upload import CSV_BODY_ATTRIBUTE, CSV_MEDIA_TYPE
 from class_management_service.protocols import ObservabilityProtocol
 
 log = structlog.get_logger("class_management_service.access")
@@ -28,7 +29,12 @@ async def _begin_request() -> Response | None:
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(correlation_id=str(g.correlation_id))
     if request.method in _BODY_METHODS and not request.is_json and _may_have_body():
-        return error_response(415, "UNSUPPORTED_MEDIA_TYPE", "Request bodies must be application/json")
+        takes_csv = getattr(current_app.view_functions.get(request.endpoint or ""), CSV_BODY_ATTRIBUTE, False)
+        if not takes_csv:
+            return error_response(415, "UNSUPPORTED_MEDIA_TYPE", "Request bodies must be application/json")
+        if request.mimetype != CSV_MEDIA_TYPE:
+            message = f"Request bodies must be application/json or {CSV_MEDIA_TYPE}"
+            return error_response(415, "UNSUPPORTED_MEDIA_TYPE", message)
     return None
 
 

@@ -33,7 +33,7 @@ def field_errors(error: ValidationError, source: str) -> list[dict[str, object]]
     ]
 
 
-def _invalid(error: ValidationError, source: str) -> RequestValidationError:
+def invalid_input(error: ValidationError, source: str) -> RequestValidationError:
     unknown = [
         ".".join(str(part) for part in item["loc"])[:MAX_REPORTED_KEY_LENGTH]
         for item in error.errors(include_url=False, include_input=False, include_context=False)
@@ -43,7 +43,7 @@ def _invalid(error: ValidationError, source: str) -> RequestValidationError:
     return RequestValidationError(message, field_errors(error, source))
 
 
-def _duplicate(key: str) -> RequestValidationError:
+def duplicate_key_error(key: str) -> RequestValidationError:
     return RequestValidationError(
         f"Request validation failed: key {key!r} appears twice in one JSON object",
         [{"loc": ["body", key], "msg": "duplicate key in a JSON object", "type": "duplicate_key"}],
@@ -64,10 +64,10 @@ def json_body(model: type[M]) -> Callable[[Callable[Concatenate[M, P], Awaitable
             try:
                 data = model.model_validate_json(raw)
             except ValidationError as error:
-                raise _invalid(error, "body") from None
+                raise invalid_input(error, "body") from None
             duplicate = first_duplicate_key(raw)
             if duplicate is not None:
-                raise _duplicate(duplicate)
+                raise duplicate_key_error(duplicate)
             return await handler(data, *args, **kwargs)
 
         return document_request(model)(validated)
@@ -85,7 +85,7 @@ def query_args(model: type[M]) -> Callable[[Callable[Concatenate[M, P], Awaitabl
             try:
                 data = model.model_validate(values)
             except ValidationError as error:
-                raise _invalid(error, "query") from None
+                raise invalid_input(error, "query") from None
             return await handler(data, *args, **kwargs)
 
         return document_querystring(model)(validated)

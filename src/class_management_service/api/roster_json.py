@@ -1,0 +1,73 @@
+"""A roster JSON body to parsed rows and options.
+
+The top level is strict like every body (an unknown key or a wrong type is a 400); each item
+of ``students`` is checked on its own, so a bad student is that row ``invalid`` with every
+error, never a 400 for the whole file.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError
+
+from class_management_service.api.duplicate_keys import first_duplicate_key
+from class_management_service.api.import_row_checks import ImportStudentModel, check_row
+from class_management_service.api.request_models import BodyModel
+from class_management_service.api.roster_csv import ROW_LIMIT_NAME
+from class_management_service.api.schemas import ClassIds
+from class_management_service.api.validation import duplicate_key_error, invalid_input
+from class_management_service.domain.import_errors import UploadTooLargeError
+from class_management_service.domain.import_rows import ImportMode, ParsedRow
+
+_STUDENTS_DESCRIPTION = (
+    "The rows, in order (a row's number is its 1-based position); at most IMPORT_MAX_ROWS."
+    " Each student is checked on its own: a bad one is that row `invalid`, with every error."
+)
+
+
+class ImportOptionsModel(BodyModel):
+    """How an import applies its rows; in a JSON body, or as query parameters beside a CSV body."""
+
+    class_ids: ClassIds | None = Field(
+        default=None, description="Classes every created or updated student joins"
+    )
+    mode: ImportMode = Field(
+        default=ImportMode.CREATE_ONLY,
+        description=(
+            "`create_only`: existing students are `skipped`; `upsert`: they are updated;"
+            " `update_only`: unknown students are `skipped`"
+        ),
+    )
+    dry_run: bool = Field(default=False, description="Answer exactly as a real run would, and write nothing")
+    atomic: bool = Field(
+        default=False, description="Write nothing when any row is invalid (a 400 listing them)"
+    )
+
+
+class RosterImportRequest(ImportOptionsModel):
+    """Body of POST /v1/classes/students/import as JSON: the students and the import's options."""
+
+    students: Annotated[list[ImportStudentModel], Field(description=_STUDENTS_DESCRIPTION)]
+
+
+class _RosterImportBody(ImportOptionsModel):
+    """What is validated up front: the items of ``students`` are checked one by one afterwards."""
+
+    students: list[Any]
+
+
+def parse_json(body: bytes, max_rows: int) -> tuple[list[ParsedRow], ImportOptionsModel]:
+    """The rows and the options; RequestValidationError for a body that is not the documented
+    object, UploadTooLargeError past ``max_rows``."""
+    try:
+        data = _RosterImportBody.model_validate_json(body)
+    except ValidationError as error:
+        raise invalid_input(error, "body") from None
+    duplicate = first_duplicate_key(body)
+    if duplicate is not None:
+        raise duplicate_key_error(duplicate)
+    if len(data.students) > max_rows:
+        raise UploadTooLargeError(ROW_LIMIT_NAME, max_rows)
+    rows = [check_row(number, student) for number, student in enumerate(data.students, start=1)]
+    return rows, data
