@@ -28,11 +28,14 @@ class ImportStudentModel(BodyModel):
     external_id: ExternalId | None = None
 
 
+_validate = ImportStudentModel.__pydantic_validator__.validate_python
+
+
 def check_row(line: int, fields: object) -> ParsedRow:
     """The row numbered ``line`` from its raw fields (a dict of strings, or any JSON value)."""
     errors: list[FieldError] = []
     try:
-        row = ImportStudentModel.model_validate(fields)
+        row: ImportStudentModel = _validate(fields)
     except ValidationError as error:
         return InvalidRow(line, tuple(_field_errors(error, fields)))
     email = row.email

@@ -120,7 +120,8 @@ def _not_csv(line: int, error: csv.Error) -> MalformedUploadError:
 def _rows(reader: Reader, columns: list[str], max_rows: int) -> list[ParsedRow]:
     rows: list[ParsedRow] = []
     width = len(columns)
-    optional = [column in _OPTIONAL_COLUMNS for column in columns]
+    names = [(column, index) for index, column in enumerate(columns) if column not in _OPTIONAL_COLUMNS]
+    optional = [(column, index) for index, column in enumerate(columns) if column in _OPTIONAL_COLUMNS]
     while True:
         line = reader.line_num + 1  # a row starts on the line after the previous one ended
         try:
@@ -129,15 +130,15 @@ def _rows(reader: Reader, columns: list[str], max_rows: int) -> list[ParsedRow]:
             return rows
         except csv.Error as error:
             raise _not_csv(line, error) from None
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue  # a blank line, or a spreadsheet's empty row (only delimiters)
         if len(cells) != width:
             raise MalformedUploadError(line, f"{len(cells)} field(s) where the header names {width}")
         if len(rows) == max_rows:
             raise UploadTooLargeError(ROW_LIMIT_NAME, max_rows)
-        fields = {
-            column: cell
-            for column, cell, is_optional in zip(columns, cells, optional, strict=True)
-            if not (is_optional and not cell.strip())
-        }
+        fields = {column: cells[index] for column, index in names}
+        for column, index in optional:
+            cell = cells[index]
+            if cell and not cell.isspace():  # an empty optional cell is an absent field
+                fields[column] = cell
         rows.append(check_row(line, fields))

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 from pydantic import Field, ValidationError
 from quart import current_app, g, request
 from quart_schema import document_querystring, document_request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from class_management_service.api.errors import RequestValidationError
 from class_management_service.api.roster_csv import parse_csv
@@ -65,7 +65,7 @@ async def _read_upload() -> RosterUpload:
     body = await _body()
     if request.mimetype == CSV_MEDIA_TYPE:
         if request.mimetype_params.get("charset", "utf-8").lower() not in _UTF8:
-            raise RequestValidationError("A text/csv body must be UTF-8 (charset=utf-8)", [])
+            raise UnsupportedMediaType("A text/csv body must be UTF-8 (charset=utf-8)")
         rows: list[ParsedRow] = parse_csv(body, max_rows)
         values = query
     else:  # JSON: the media-type check let nothing else through
