@@ -23,6 +23,8 @@ from tests.conftest import unique_user
 
 Message = dict[str, Any]
 MAX_BODY = 4096
+IMPORT_MAX_BODY = 3 * MAX_BODY
+IMPORT = "/v1/classes/students/import"
 
 
 @dataclass
@@ -48,7 +50,7 @@ class Exchange:
 
 @pytest.fixture
 async def app(clean_pg: AsyncEngine, postgres_url: str) -> AsyncIterator[HuleEduApp]:
-    served = create_app(api_settings(postgres_url, max_body_bytes=MAX_BODY))
+    served = create_app(api_settings(postgres_url, max_body_bytes=MAX_BODY, import_max_bytes=IMPORT_MAX_BODY))
     async with served.test_app():
         yield served
 
@@ -208,6 +210,38 @@ async def test_streamed_body_past_the_limit_is_a_413_and_reading_stops(
     assert_error(exchange.body(), "PAYLOAD_TOO_LARGE")
     assert exchange.receive_calls == MAX_BODY // 1024 + 1  # stopped just past the limit
     assert await _class_count(clean_pg, user) == 0
+
+
+def _import_body(size: int) -> bytes:
+    """A JSON roster of about ``size`` bytes."""
+    student = b'{"first_name": "Ada", "last_name": "Lovelace"}'
+    count = size // (len(student) + 1)
+    return b'{"students": [' + b",".join([student] * count) + b"]}"
+
+
+async def test_the_import_reads_a_body_beyond_the_other_routes_limit_up_to_its_own(app: HuleEduApp) -> None:
+    body = _import_body(2 * MAX_BODY)
+    chunks = [body[start : start + 1024] for start in range(0, len(body), 1024)]
+
+    exchange = await _exchange(app, "POST", f"{IMPORT}/", unique_user(), _body_messages(chunks))
+
+    assert exchange.status == 200, exchange.body()
+    assert exchange.body()["counts"]["created"] == body.count(b"first_name")
+
+
+async def test_an_import_declaring_a_length_beyond_its_limit_is_a_413_before_its_body_is_read(
+    app: HuleEduApp,
+) -> None:
+    body = _import_body(IMPORT_MAX_BODY + 1024)
+
+    exchange = await _exchange(
+        app, "POST", IMPORT, unique_user(), _body_messages([body]), content_length=len(body)
+    )
+
+    assert exchange.status == 413
+    error = assert_error(exchange.body(), "PAYLOAD_TOO_LARGE")
+    assert error["details"] == {"limit": "IMPORT_MAX_BYTES", "maximum": IMPORT_MAX_BODY}
+    assert exchange.receive_calls == 0
 
 
 async def test_body_that_stops_arriving_is_a_408_after_body_timeout(
