@@ -44,12 +44,13 @@ async def test_each_student_is_checked_on_its_own_and_every_error_is_listed(api:
 
 
 async def test_the_top_level_is_strict(api: Api) -> None:
-    for body in (
+    bodies: list[Json] = [
         {"students": [ADA], "sheet": 1},
         {"students": [ADA], "mode": "replace"},
         {"students": {}},
         {},
-    ):
+    ]
+    for body in bodies:
         assert_error(await post(api, body, 400), "VALIDATION_ERROR")
     response = await api.client.post(
         IMPORT,
