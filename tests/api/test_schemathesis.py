@@ -147,12 +147,19 @@ async def _check(api: Api, case: AnyCase, extra_checks: list[Any]) -> list[Findi
 
 
 def _is_valid(case: AnyCase) -> bool:
-    """Rules JSON Schema cannot state (both documented in descriptions): a cursor is opaque (only a
-    previous page's ``next_cursor`` is one), and an essay listed twice must carry one decision.
-    Generated cases breaking them are rightly a 400 and would fail ``positive_data_acceptance``."""
-    if (case.query or {}).get("cursor"):
+    """Rules JSON Schema cannot state (all documented in descriptions): a cursor is opaque (only a
+    previous page's ``next_cursor`` is one), an essay listed twice must carry one decision, an
+    import's option is in its JSON body or its query, not both, and an atomic import with an
+    invalid row (generated rows mostly are) writes nothing. Generated cases breaking them are
+    rightly a 400 and would fail ``positive_data_acceptance``."""
+    query = case.query or {}
+    if query.get("cursor"):
         return False
     body = case.body if isinstance(case.body, dict) else {}
+    if set(query) & set(body):
+        return False
+    if body.get("atomic") is True or str(query.get("atomic")).lower() == "true":
+        return False
     associations = body.get("associations")
     if isinstance(associations, list):
         decisions: dict[object, set[object]] = {}

@@ -39,7 +39,8 @@ async def import_students(upload: RosterUpload, service: FromDishka[RosterImport
     The CSV is UTF-8 (a byte-order mark is allowed), comma- or semicolon-separated, with a header
     naming the columns case-insensitively: `first_name` (or `givenName`), `last_name` (or
     `familyName`), and optionally `legal_full_name`, `email`, `external_id` (or `sourcedId`).
-    Blank lines and empty optional cells are skipped. Beyond IMPORT_MAX_ROWS rows or
+    Blank lines and empty optional cells are skipped. With JSON, an option may be given in the
+    body or in the query, not in both (400). Beyond IMPORT_MAX_ROWS rows or
     IMPORT_MAX_BYTES bytes: 413 naming the limit.
     """
     key = idempotent_write(import_body, 200)

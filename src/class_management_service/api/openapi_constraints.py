@@ -16,8 +16,13 @@ from class_management_service.api.request_context import MAX_EXTERNAL_ID_LENGTH
 
 # The courses migration 0002 seeds; a class is bound to exactly one of them.
 COURSE_CODES = ("ENG5", "ENG6", "ENG7", "SV1", "SV2", "SV3")
+# The whitespace pydantic strips (Unicode White_Space, as Rust's ``trim``), spelled out: a schema's
+# ``\s`` is ECMA-262's, which differs (it takes U+FEFF, and not U+0085).
+_SPACES = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_SPACE = f"[{_SPACES}]"
+_VISIBLE = rf"[^{_SPACES}\x00]"
 # Something other than whitespace, and no NUL (PostgreSQL rejects NUL in text).
-_NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+_NOT_BLANK = rf"^[^\x00]*{_VISIBLE}[^\x00]*$"
 _MAX_NAME = 255
 _MAX_LEGAL_NAME = 512
 _MAX_SEARCH = 100
@@ -33,14 +38,14 @@ def _one_course(schema: Schema) -> None:
 
 def _stripped(max_length: int, *, may_be_empty: bool) -> Callable[[Schema], None]:
     """The models strip surrounding whitespace before checking length: a pattern says exactly that."""
-    core = rf"[^\s\x00](?:[^\x00]{{0,{max_length - 2}}}[^\s\x00])?"
+    core = rf"{_VISIBLE}(?:[^\x00]{{0,{max_length - 2}}}{_VISIBLE})?"
     if may_be_empty:
         core = f"(?:{core})?"
 
     def rule(schema: Schema) -> None:
         schema.pop("minLength", None)
         schema.pop("maxLength", None)
-        schema["pattern"] = rf"^\s*{core}\s*$"
+        schema["pattern"] = rf"^{_SPACE}*{core}{_SPACE}*$"
         schema["description"] = f"At most {max_length} characters once surrounding whitespace is stripped"
 
     return rule
@@ -82,7 +87,7 @@ def _a_name_part(schema: Schema) -> None:
 
 
 def _not_both_blank(schema: Schema) -> None:
-    blank = {"type": "string", "pattern": r"^\s*$"}
+    blank = {"type": "string", "pattern": rf"^{_SPACE}*$"}
     schema["not"] = {
         "required": ["first_name", "last_name"],
         "properties": {"first_name": blank, "last_name": blank},

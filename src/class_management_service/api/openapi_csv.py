@@ -7,7 +7,9 @@ from typing import Any
 
 from class_management_service.api.roster_upload import CSV_BODY_ATTRIBUTE, CSV_MEDIA_TYPE
 
-# The simplest file the parser takes; the description states the rest of the dialect.
+# The schema's pattern is the simplest dialect the parser takes (so a generated file that matches
+# it is always one it reads); the description states the whole dialect.
+_SIMPLEST_CSV = r'^first_name,last_name(\n[^\n\r",]*,[^\n\r",]*)*\n?$'
 _CSV_EXAMPLE = "first_name,last_name,email,external_id\nAnna,Berg,anna.berg@example.org,S-1001\n"
 _CSV_SCHEMA = {
     "type": "string",
@@ -21,6 +23,7 @@ _CSV_SCHEMA = {
         " the line. Options go in the query."
     ),
     "example": _CSV_EXAMPLE,
+    "pattern": _SIMPLEST_CSV,
 }
 
 
