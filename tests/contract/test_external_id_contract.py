@@ -3,6 +3,7 @@ back, unique among one teacher's students only, set, cleared and kept by an upda
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from uuid import UUID
 
@@ -14,7 +15,7 @@ from class_management_service.domain.errors import (
     DuplicateStudentExternalIdError,
     StudentNotFoundError,
 )
-from class_management_service.domain.models import UNSET, PageRequest, StudentFilter, Unset
+from class_management_service.domain.models import UNSET, PageRequest, Student, StudentFilter, Unset
 from tests.conftest import unique_user
 from tests.contract.conftest import (
     Repos,
@@ -191,3 +192,15 @@ async def test_a_cleared_external_id_is_free_for_another_student(repos: Repos) -
 
     assert (await repos.students.get(owner, second.id)).external_id == "SIS-0001"
     assert (await repos.students.get(owner, first.id)).external_id is None
+
+
+async def test_concurrent_creates_with_one_external_id_let_exactly_one_through(repos: Repos) -> None:
+    owner = unique_user()
+    attempts = [new_student(owner, f"Ada{n}", external_id="SIS-0001") for n in range(4)]
+
+    results = await asyncio.gather(
+        *(repos.students.create(new, no_events) for new in attempts), return_exceptions=True
+    )
+
+    assert sum(isinstance(r, Student) for r in results) == 1
+    assert sum(isinstance(r, DuplicateStudentExternalIdError) for r in results) == 3
