@@ -11,7 +11,7 @@ from class_management_service.implementations.sqlite import memberships as membe
 from class_management_service.implementations.sqlite import roster_import_statements as sql
 from class_management_service.implementations.sqlite.engine import write_sessions
 from class_management_service.implementations.sqlite.idempotency_store import complete_key
-from class_management_service.implementations.sqlite.outbox_writer import add_outbox_events
+from class_management_service.implementations.sqlite.outbox_writer import add_many_outbox_events
 from class_management_service.protocols import EventsFor, RosterImportRepositoryProtocol
 
 
@@ -43,6 +43,6 @@ class SqlAlchemyRosterImportRepository(RosterImportRepositoryProtocol):
                 await sql.insert_students(session, plan.created)
                 await sql.update_students(session, plan.updated)
                 await sql.insert_memberships(session, plan.memberships)
-                await add_outbox_events(session, events(plan))
+                await add_many_outbox_events(session, events(plan))
             await complete_key(session, key, plan)
         return plan

@@ -2,25 +2,26 @@
 
 Driver-level statements with plain tuples, both ways: an import reads and writes tens of
 thousands of rows, where SQLAlchemy's per-row parameter and result handling would cost more
-than SQLite's own work. The values are exactly what the columns' SQLAlchemy types bind and
-read (``_dialect``'s processors), so every other repository reads these rows the same.
+than SQLite's own work. The values are what the columns' SQLAlchemy types bind and read
+(``driver_values``), so every other repository reads these rows the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import DateTime, Uuid
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from class_management_service.domain.models import Student, StudentUpdate
 from class_management_service.domain.roster_import import Membership
-from class_management_service.implementations.sql_common import utc
+from class_management_service.implementations.sqlite.driver_values import (
+    read_timestamp,
+    read_uuid,
+    timestamp_value,
+    uuid_value,
+)
 
 # Bound variables per statement stay below 999, the limit of SQLite builds older than 3.32.
 CHUNK = 900
@@ -45,11 +46,6 @@ _INSERT_MEMBERSHIPS = (
     "INSERT INTO class_student_association (class_id, student_id, created_at) VALUES (?, ?, ?)"
 )
 
-_dialect = sqlite.dialect()
-_timestamp = DateTime(timezone=True).dialect_impl(_dialect)
-_bind_uuid = Uuid().dialect_impl(_dialect).bind_processor(_dialect)
-_bind_datetime = _timestamp.bind_processor(_dialect)
-
 
 async def named_students(
     session: AsyncSession, owner: str, external_ids: Sequence[str], emails: Sequence[str]
@@ -66,7 +62,7 @@ async def named_students(
         for student_id, class_id in await _fetch(
             session, _CLASS_IDS, _placeholders(ids) + _IN_READ_ORDER, ids
         ):
-            class_ids.setdefault(student_id, []).append(_read_uuid(class_id))
+            class_ids.setdefault(student_id, []).append(read_uuid(class_id))
     return [_to_student(row, class_ids.get(student_id, ())) for student_id, row in rows.items()]
 
 
@@ -83,15 +79,15 @@ async def _named_by(
 async def insert_students(session: AsyncSession, created: Sequence[Student]) -> None:
     rows = [
         (
-            _uuid(s.id),
+            uuid_value(s.id),
             s.first_name,
             s.last_name,
             s.legal_full_name,
             s.email,
             s.external_id,
             s.created_by_user_id,
-            _datetime(s.created_at),
-            _datetime(s.updated_at),
+            timestamp_value(s.created_at),
+            timestamp_value(s.updated_at),
         )
         for s in created
     ]
@@ -106,8 +102,8 @@ async def update_students(session: AsyncSession, updated: Sequence[StudentUpdate
             s.legal_full_name,
             s.email,
             s.external_id,
-            _datetime(s.updated_at),
-            _uuid(s.id),
+            timestamp_value(s.updated_at),
+            uuid_value(s.id),
             s.created_by_user_id,
         )
         for s in (update.student for update in updated)
@@ -116,7 +112,9 @@ async def update_students(session: AsyncSession, updated: Sequence[StudentUpdate
 
 
 async def insert_memberships(session: AsyncSession, memberships: Sequence[Membership]) -> None:
-    rows = [(_uuid(m.class_id), _uuid(m.student_id), _datetime(m.joined_at)) for m in memberships]
+    rows = [
+        (uuid_value(m.class_id), uuid_value(m.student_id), timestamp_value(m.joined_at)) for m in memberships
+    ]
     await _executemany(session, _INSERT_MEMBERSHIPS, rows)
 
 
@@ -142,8 +140,8 @@ def _to_student(row: tuple[Any, ...], class_ids: Sequence[UUID]) -> Student:
         email,
         tuple(class_ids),
         owner,
-        _read_timestamp(created_at),
-        _read_timestamp(updated_at),
+        read_timestamp(created_at),
+        read_timestamp(updated_at),
         external_id=external_id,
     )
 
@@ -155,24 +153,3 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
 
 def _placeholders(chunk: Sequence[str]) -> str:
     return f"({', '.join('?' * len(chunk))})"
-
-
-def _uuid(value: UUID) -> Any:
-    return _bind_uuid(value) if _bind_uuid is not None else value
-
-
-# An import's rows share a handful of times and classes: convert each once.
-@lru_cache(maxsize=256)
-def _datetime(value: datetime) -> Any:
-    at = utc(value)
-    return _bind_datetime(at) if _bind_datetime is not None else at
-
-
-@lru_cache(maxsize=256)
-def _read_uuid(value: str) -> UUID:
-    return UUID(hex=value)
-
-
-@lru_cache(maxsize=256)
-def _read_timestamp(value: str) -> datetime:
-    return utc(datetime.fromisoformat(value))  # SQLAlchemy's SQLite format is ISO 8601 with a space
