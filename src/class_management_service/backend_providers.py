@@ -49,6 +49,7 @@ from class_management_service.implementations.sqlite.idempotency_store import Sq
 from class_management_service.implementations.sqlite.leadership import FileLockLeadership
 from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
 from class_management_service.implementations.sqlite.relay_store import SqlAlchemyOutboxStore
+from class_management_service.implementations.sqlite.roster_import import SqlAlchemyRosterImportRepository
 from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
@@ -116,7 +117,7 @@ class SqliteProvider(Provider):
     scope = Scope.APP
     classes = provide(SqlAlchemyClassRepository, provides=ClassRepositoryProtocol)
     students = provide(SqlAlchemyStudentRepository, provides=StudentRepositoryProtocol)
-    roster_imports = provide(PendingRosterImportRepository, provides=RosterImportRepositoryProtocol)
+    roster_imports = provide(SqlAlchemyRosterImportRepository, provides=RosterImportRepositoryProtocol)
     associations = provide(SqlAlchemyAssociationRepository, provides=AssociationRepositoryProtocol)
     dead_letters = provide(SqlAlchemyDeadLetterStore, provides=DeadLetterStoreProtocol)
     idempotency_keys = provide(SqlAlchemyIdempotencyStore, provides=IdempotencyStoreProtocol)
