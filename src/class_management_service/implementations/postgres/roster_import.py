@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+import contextlib
+from collections.abc import Sequence
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -103,9 +104,25 @@ async def _write(connection: asyncpg.Connection, plan: ImportPlan, events: Event
     The builder is pure and holds the GIL only for itself; the event loop meanwhile mostly waits.
     """
     if len(plan.created) + len(plan.updated) >= EVENTS_IN_THREAD_FROM:
-        built: Awaitable[Sequence[OutboxEvent]] = asyncio.ensure_future(asyncio.to_thread(events, plan))
+        building = asyncio.ensure_future(asyncio.to_thread(events, plan))
+        try:
+            await _write_rows(connection, plan)
+        except BaseException:
+            # A thread cannot be stopped: let it end before a retry; the write's error is the one to tell.
+            with contextlib.suppress(Exception):
+                await building
+            raise
+        outbox = await building
     else:
-        built = _ready(events(plan))
+        outbox = events(plan)
+        await _write_rows(connection, plan)
+    if outbox:
+        await connection.copy_records_to_table(
+            "event_outbox", records=_outbox_records(outbox), columns=sql.OUTBOX_COLUMNS
+        )
+
+
+async def _write_rows(connection: asyncpg.Connection, plan: ImportPlan) -> None:
     if plan.created:
         await connection.copy_records_to_table(
             "students", records=_created_records(plan.created), columns=sql.STUDENT_COLUMNS
@@ -117,15 +134,6 @@ async def _write(connection: asyncpg.Connection, plan: ImportPlan, events: Event
         await connection.copy_records_to_table(
             "class_student_association", records=memberships, columns=sql.MEMBERSHIP_COLUMNS
         )
-    outbox = await built
-    if outbox:
-        await connection.copy_records_to_table(
-            "event_outbox", records=_outbox_records(outbox), columns=sql.OUTBOX_COLUMNS
-        )
-
-
-async def _ready(events: Sequence[OutboxEvent]) -> Sequence[OutboxEvent]:
-    return events
 
 
 def _created_records(created: Sequence[Student]) -> list[tuple[object, ...]]:
