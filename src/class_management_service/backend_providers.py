@@ -25,7 +25,6 @@ from class_management_service.implementations.observability.health_probes import
     AlwaysHealthyProbe,
     SqlAlchemyDatabaseProbe,
 )
-from class_management_service.implementations.pending_roster_import import PendingRosterImportRepository
 from class_management_service.implementations.postgres.association_repository import (
     AsyncpgAssociationRepository,
     AsyncpgDeadLetterStore,
