@@ -45,12 +45,14 @@ from class_management_service.protocols.repositories import (
     IdempotencyStoreProtocol,
     StudentRepositoryProtocol,
 )
+from class_management_service.protocols.roster import ClassRosterRepositoryProtocol
 from class_management_service.protocols.runtime import ClockProtocol, IdFactory
 
 __all__ = [
     "AssociationRepositoryProtocol",
     "BrokerState",
     "ClassRepositoryProtocol",
+    "ClassRosterRepositoryProtocol",
     "ClockProtocol",
     "ConsumerMetricsProtocol",
     "ConsumerStateProtocol",
