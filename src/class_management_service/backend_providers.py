@@ -19,12 +19,14 @@ from class_management_service.implementations.memory.class_repository import InM
 from class_management_service.implementations.memory.dead_letters import InMemoryDeadLetterStore
 from class_management_service.implementations.memory.idempotency_store import InMemoryIdempotencyStore
 from class_management_service.implementations.memory.roster_repository import InMemoryClassRosterRepository
+from class_management_service.implementations.memory.roster_import import InMemoryRosterImportRepository
 from class_management_service.implementations.memory.store import InMemoryOutboxStats, InMemoryStore
 from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.implementations.observability.health_probes import (
     AlwaysHealthyProbe,
     SqlAlchemyDatabaseProbe,
 )
+from class_management_service.implementations.pending_roster_import import PendingRosterImportRepository
 from class_management_service.implementations.postgres.association_repository import (
     AsyncpgAssociationRepository,
     AsyncpgDeadLetterStore,
@@ -62,6 +64,7 @@ from class_management_service.protocols import (
     OutboxStatsProtocol,
     OutboxStoreProtocol,
     RelayLeadershipProtocol,
+    RosterImportRepositoryProtocol,
     StudentRepositoryProtocol,
 )
 
@@ -85,6 +88,10 @@ class PostgresProvider(Provider):
     @provide
     def classes(self, engine: AsyncEngine, doorbell: OutboxDoorbell) -> ClassRepositoryProtocol:
         return AsyncpgClassRepository(engine, doorbell)
+
+    @provide
+    def roster_imports(self) -> RosterImportRepositoryProtocol:
+        return PendingRosterImportRepository()
 
     @provide
     def students(self, engine: AsyncEngine, doorbell: OutboxDoorbell) -> StudentRepositoryProtocol:
@@ -118,6 +125,7 @@ class SqliteProvider(Provider):
     classes = provide(SqlAlchemyClassRepository, provides=ClassRepositoryProtocol)
     students = provide(SqlAlchemyStudentRepository, provides=StudentRepositoryProtocol)
     roster = provide(SqlAlchemyClassRosterRepository, provides=ClassRosterRepositoryProtocol)
+    roster_imports = provide(PendingRosterImportRepository, provides=RosterImportRepositoryProtocol)
     associations = provide(SqlAlchemyAssociationRepository, provides=AssociationRepositoryProtocol)
     dead_letters = provide(SqlAlchemyDeadLetterStore, provides=DeadLetterStoreProtocol)
     idempotency_keys = provide(SqlAlchemyIdempotencyStore, provides=IdempotencyStoreProtocol)
@@ -146,6 +154,7 @@ class MemoryProvider(Provider):
     classes = provide(InMemoryClassRepository, provides=ClassRepositoryProtocol)
     students = provide(InMemoryStudentRepository, provides=StudentRepositoryProtocol)
     roster = provide(InMemoryClassRosterRepository, provides=ClassRosterRepositoryProtocol)
+    roster_imports = provide(InMemoryRosterImportRepository, provides=RosterImportRepositoryProtocol)
     associations = provide(InMemoryAssociationRepository, provides=AssociationRepositoryProtocol)
     dead_letters = provide(InMemoryDeadLetterStore, provides=DeadLetterStoreProtocol)
     idempotency_keys = provide(InMemoryIdempotencyStore, provides=IdempotencyStoreProtocol)

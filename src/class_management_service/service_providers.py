@@ -19,6 +19,7 @@ from class_management_service.protocols import (
     MetricsRecorderProtocol,
     OutboxStatsProtocol,
     RelayStateProtocol,
+    RosterImportRepositoryProtocol,
     StudentRepositoryProtocol,
 )
 from class_management_service.services.association_service import AssociationService
@@ -27,6 +28,7 @@ from class_management_service.services.health_service import HealthService
 from class_management_service.services.idempotency_service import IdempotencyService
 from class_management_service.services.relay_health_service import RelayHealthService
 from class_management_service.services.roster_service import ClassRosterService
+from class_management_service.services.roster_import_service import RosterImportService
 from class_management_service.services.student_service import StudentService
 
 
@@ -56,6 +58,12 @@ class ServiceProvider(Provider):
         self, roster: ClassRosterRepositoryProtocol, classes: ClassRepositoryProtocol, clock: ClockProtocol
     ) -> ClassRosterService:
         return ClassRosterService(roster, classes, clock)
+
+    @provide
+    def roster_import_service(
+        self, imports: RosterImportRepositoryProtocol, clock: ClockProtocol
+    ) -> RosterImportService:
+        return RosterImportService(imports, clock)
 
     @provide
     def association_service(

@@ -31,6 +31,7 @@ from class_management_service.domain.models import (
 )
 from class_management_service.implementations.memory.class_repository import InMemoryClassRepository
 from class_management_service.implementations.memory.idempotency_store import InMemoryIdempotencyStore
+from class_management_service.implementations.memory.roster_import import InMemoryRosterImportRepository
 from class_management_service.implementations.memory.store import InMemoryOutboxStats, InMemoryStore
 from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
@@ -46,6 +47,7 @@ from class_management_service.protocols import (
     ClassRepositoryProtocol,
     IdempotencyStoreProtocol,
     OutboxStatsProtocol,
+    RosterImportRepositoryProtocol,
     StudentRepositoryProtocol,
 )
 
@@ -66,6 +68,12 @@ class Repos:
     stats: OutboxStatsProtocol
     outbox: Callable[[], Awaitable[list[StoredEvent]]]
     keys: IdempotencyStoreProtocol
+    # Built on first use, so a backend's other scenarios do not depend on its import module.
+    roster_imports: Callable[[], RosterImportRepositoryProtocol]
+
+    @property
+    def imports(self) -> RosterImportRepositoryProtocol:
+        return self.roster_imports()
 
 
 def moment() -> datetime:
@@ -173,6 +181,7 @@ def _memory_repos() -> Repos:
         InMemoryOutboxStats(store),
         outbox,
         InMemoryIdempotencyStore(store),
+        lambda: InMemoryRosterImportRepository(store),
     )
 
 
@@ -191,6 +200,7 @@ def _sql_repos(engine: AsyncEngine, *, is_postgres: bool = False) -> Repos:
             AsyncpgOutboxStats(engine),
             outbox,
             AsyncpgIdempotencyStore(engine),
+            lambda: _postgres_roster_imports(engine),
         )
     return Repos(
         SqlAlchemyClassRepository(engine),
@@ -198,7 +208,24 @@ def _sql_repos(engine: AsyncEngine, *, is_postgres: bool = False) -> Repos:
         SqlAlchemyOutboxStats(engine),
         outbox,
         SqlAlchemyIdempotencyStore(engine),
+        lambda: _sqlite_roster_imports(engine),
     )
+
+
+def _postgres_roster_imports(engine: AsyncEngine) -> RosterImportRepositoryProtocol:
+    from class_management_service.implementations.postgres.roster_import import (  # noqa: PLC0415
+        AsyncpgRosterImportRepository,
+    )
+
+    return AsyncpgRosterImportRepository(engine)
+
+
+def _sqlite_roster_imports(engine: AsyncEngine) -> RosterImportRepositoryProtocol:
+    from class_management_service.implementations.sqlite.roster_import import (  # noqa: PLC0415
+        SqlAlchemyRosterImportRepository,
+    )
+
+    return SqlAlchemyRosterImportRepository(engine)
 
 
 @pytest.fixture

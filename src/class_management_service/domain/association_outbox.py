@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 from class_management_service.domain import association_events as wire
 from class_management_service.domain.events import EventData, EventEnvelope, OutboxEvent
 
-Aggregate = tuple[Literal["class", "student", "batch"], UUID | str]
+Aggregate = tuple[Literal["class", "student", "batch", "import"], UUID | str]
 """The entity an event is about: its kind and id (the Kafka key)."""
 NotificationKind = tuple[str, wire.NotificationCategory, wire.NotificationPriority]
 """A notification's type, and the platform's category and priority for it."""

@@ -148,7 +148,7 @@ class OutboxEvent:
 
     event_id: UUID
     topic: str
-    aggregate_type: Literal["class", "student", "batch"]
+    aggregate_type: Literal["class", "student", "batch", "import"]
     aggregate_id: UUID | str  # a batch id is another service's opaque string
     user_id: str
     correlation_id: UUID

@@ -6,8 +6,10 @@ plans what each valid row does to the teacher's students.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from uuid import UUID
 
 
 class ImportMode(StrEnum):
@@ -64,3 +66,17 @@ class InvalidRow:
 
 
 ParsedRow = ImportRow | InvalidRow
+
+
+@dataclass(frozen=True, slots=True)
+class RosterUpload:
+    """One import request: its rows in input order and how to apply them."""
+
+    rows: Sequence[ParsedRow]
+    class_ids: tuple[UUID, ...] = ()
+    """Classes every created or updated student joins (deduplicated, request order)."""
+    mode: ImportMode = ImportMode.CREATE_ONLY
+    dry_run: bool = False
+    """Plan and answer exactly as a real run would, and write nothing."""
+    atomic: bool = False
+    """Write nothing when any row is invalid (else the valid rows are written)."""

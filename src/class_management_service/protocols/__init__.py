@@ -46,6 +46,7 @@ from class_management_service.protocols.repositories import (
     StudentRepositoryProtocol,
 )
 from class_management_service.protocols.roster import ClassRosterRepositoryProtocol
+from class_management_service.protocols.roster_import import RosterImportRepositoryProtocol
 from class_management_service.protocols.runtime import ClockProtocol, IdFactory
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "RelayMetricsProtocol",
     "RelayObservabilityProtocol",
     "RelayStateProtocol",
+    "RosterImportRepositoryProtocol",
     "RowFailure",
     "StudentRepositoryProtocol",
 ]
