@@ -27,8 +27,8 @@ from class_management_service.services.class_service import ClassService
 from class_management_service.services.health_service import HealthService
 from class_management_service.services.idempotency_service import IdempotencyService
 from class_management_service.services.relay_health_service import RelayHealthService
-from class_management_service.services.roster_service import ClassRosterService
 from class_management_service.services.roster_import_service import RosterImportService
+from class_management_service.services.roster_service import ClassRosterService
 from class_management_service.services.student_service import StudentService
 
 
