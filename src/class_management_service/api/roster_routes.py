@@ -37,7 +37,11 @@ roster_bp = Blueprint("class_roster", __name__, url_prefix="/v1/classes")
 async def add_students(
     data: RosterStudentsRequest, class_id: str, service: FromDishka[ClassRosterService]
 ) -> Response:
-    """Adds the students to the class; one already in it is unchanged (no event)."""
+    """Adds the students to the class; one already in it is unchanged (no event, same `updated_at`).
+
+    1 to 1,000 ids, a repeat counts once. Any unknown or another teacher's id, class or student,
+    is a 404 naming all of them (`details.class_ids`, `details.student_ids`); nothing is written.
+    """
     return await _change(service, RosterAction.ADD, class_id, data)
 
 
@@ -49,7 +53,10 @@ async def add_students(
 async def remove_students(
     data: RosterStudentsRequest, class_id: str, service: FromDishka[ClassRosterService]
 ) -> Response:
-    """Removes the students from the class; one not in it is unchanged (no event)."""
+    """Removes the students from the class; one not in it is unchanged (no event, same `updated_at`).
+
+    1 to 1,000 ids, a repeat counts once; a 404 names every unknown or foreign id, as for adding.
+    """
     return await _change(service, RosterAction.REMOVE, class_id, data)
 
 
@@ -62,13 +69,14 @@ async def remove_students(
 async def move_students(
     data: MoveStudentsRequest, class_id: str, service: FromDishka[ClassRosterService]
 ) -> Response:
-    """Moves the students into ``to_class_id`` and out of the class, in one transaction.
+    """Moves the students into `to_class_id` and out of the class, in one transaction.
 
     A move means "in the target, not in the source": a student not in the source class is
     simply added to the target, and one already there and not in the source is unchanged, so a
     repeated move changes nothing. Each changed student gets the `StudentUpdatedV1` a student PUT
-    with `add_class_ids=[to_class_id]`, `remove_class_ids=[class_id]` would send. A target equal
-    to the class is a 400.
+    with `add_class_ids=[to_class_id]`, `remove_class_ids=[class_id]` would send (and, for the
+    join, the `student_added_to_class` notification). A target equal to the class is a 400; a
+    404 names every unknown or foreign id, both classes included.
     """
     return await _change(service, RosterAction.MOVE, class_id, data)
 
