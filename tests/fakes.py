@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -59,12 +59,18 @@ class CountingMetrics(MetricsRecorderProtocol):
     def __init__(self) -> None:
         self.classes_created = 0
         self.students_created = 0
+        self.imported_rows: dict[str, int] = {}
 
     def class_created(self) -> None:
         self.classes_created += 1
 
     def student_created(self) -> None:
         self.students_created += 1
+
+    def rows_imported(self, outcomes: Mapping[str, int]) -> None:
+        self.students_created += outcomes.get("created", 0)
+        for outcome, count in outcomes.items():
+            self.imported_rows[outcome] = self.imported_rows.get(outcome, 0) + count
 
 
 def sequential_ids() -> Iterator[UUID]:

@@ -26,7 +26,6 @@ from class_management_service.implementations.observability.health_probes import
     AlwaysHealthyProbe,
     SqlAlchemyDatabaseProbe,
 )
-from class_management_service.implementations.pending_roster_import import PendingRosterImportRepository
 from class_management_service.implementations.postgres.association_repository import (
     AsyncpgAssociationRepository,
     AsyncpgDeadLetterStore,
@@ -40,6 +39,7 @@ from class_management_service.implementations.postgres.leadership import (
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
 from class_management_service.implementations.postgres.relay_store import AsyncpgOutboxStore
+from class_management_service.implementations.postgres.roster_import import AsyncpgRosterImportRepository
 from class_management_service.implementations.postgres.roster_repository import AsyncpgClassRosterRepository
 from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.sqlite.association_repository import (
@@ -51,6 +51,7 @@ from class_management_service.implementations.sqlite.idempotency_store import Sq
 from class_management_service.implementations.sqlite.leadership import FileLockLeadership
 from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
 from class_management_service.implementations.sqlite.relay_store import SqlAlchemyOutboxStore
+from class_management_service.implementations.sqlite.roster_import import SqlAlchemyRosterImportRepository
 from class_management_service.implementations.sqlite.roster_repository import SqlAlchemyClassRosterRepository
 from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.protocols import (
@@ -90,8 +91,8 @@ class PostgresProvider(Provider):
         return AsyncpgClassRepository(engine, doorbell)
 
     @provide
-    def roster_imports(self) -> RosterImportRepositoryProtocol:
-        return PendingRosterImportRepository()
+    def roster_imports(self, engine: AsyncEngine, doorbell: OutboxDoorbell) -> RosterImportRepositoryProtocol:
+        return AsyncpgRosterImportRepository(engine, doorbell)
 
     @provide
     def students(self, engine: AsyncEngine, doorbell: OutboxDoorbell) -> StudentRepositoryProtocol:
@@ -125,7 +126,7 @@ class SqliteProvider(Provider):
     classes = provide(SqlAlchemyClassRepository, provides=ClassRepositoryProtocol)
     students = provide(SqlAlchemyStudentRepository, provides=StudentRepositoryProtocol)
     roster = provide(SqlAlchemyClassRosterRepository, provides=ClassRosterRepositoryProtocol)
-    roster_imports = provide(PendingRosterImportRepository, provides=RosterImportRepositoryProtocol)
+    roster_imports = provide(SqlAlchemyRosterImportRepository, provides=RosterImportRepositoryProtocol)
     associations = provide(SqlAlchemyAssociationRepository, provides=AssociationRepositoryProtocol)
     dead_letters = provide(SqlAlchemyDeadLetterStore, provides=DeadLetterStoreProtocol)
     idempotency_keys = provide(SqlAlchemyIdempotencyStore, provides=IdempotencyStoreProtocol)

@@ -61,9 +61,9 @@ class ServiceProvider(Provider):
 
     @provide
     def roster_import_service(
-        self, imports: RosterImportRepositoryProtocol, clock: ClockProtocol
+        self, imports: RosterImportRepositoryProtocol, clock: ClockProtocol, metrics: MetricsRecorderProtocol
     ) -> RosterImportService:
-        return RosterImportService(imports, clock)
+        return RosterImportService(imports, clock, metrics)
 
     @provide
     def association_service(

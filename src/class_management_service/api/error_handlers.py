@@ -30,6 +30,7 @@ STATUS_BY_ERROR: dict[type[errors.ClassManagementError], int] = {
     errors.StudentNotInClassError: 404,
     roster_errors.RosterTargetsNotFoundError: 404,
     errors.DuplicateStudentEmailError: 409,
+    errors.DuplicateStudentExternalIdError: 409,
     errors.AssociationConflictError: 409,
     errors.PendingValidationsError: 409,
     errors.IdempotencyKeyInFlightError: 409,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 
@@ -12,6 +12,9 @@ class MetricsRecorderProtocol(Protocol):
     def class_created(self) -> None: ...
 
     def student_created(self) -> None: ...
+
+    def rows_imported(self, outcomes: Mapping[str, int]) -> None:
+        """One roster import's rows by outcome (created, updated, unchanged, skipped, invalid)."""
 
 
 class RelayObservabilityProtocol(Protocol):

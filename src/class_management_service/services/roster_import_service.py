@@ -11,17 +11,27 @@ from class_management_service.domain.models import Actor
 from class_management_service.domain.roster_import import ImportCommand, ImportPlan
 from class_management_service.domain.roster_import_events import import_events
 from class_management_service.domain.rules import unique_ids
-from class_management_service.protocols import ClockProtocol, IdFactory, RosterImportRepositoryProtocol
+from class_management_service.protocols import (
+    ClockProtocol,
+    IdFactory,
+    MetricsRecorderProtocol,
+    RosterImportRepositoryProtocol,
+)
 
 
 class RosterImportService:
     """Imports a teacher's students from parsed rows; the repository plans and writes atomically."""
 
     def __init__(
-        self, imports: RosterImportRepositoryProtocol, clock: ClockProtocol, new_id: IdFactory = uuid4
+        self,
+        imports: RosterImportRepositoryProtocol,
+        clock: ClockProtocol,
+        metrics: MetricsRecorderProtocol,
+        new_id: IdFactory = uuid4,
     ) -> None:
         self._imports = imports
         self._clock = clock
+        self._metrics = metrics
         self._new_id = new_id
 
     async def import_students(
@@ -34,6 +44,8 @@ class RosterImportService:
         plan = await self._imports.import_students(command, lambda p: import_events(p, actor), key=key)
         if plan.is_rejected:
             raise ImportRejectedError(plan)
+        if plan.writes:
+            self._metrics.rows_imported({outcome.value: n for outcome, n in plan.counts.items()})
         return plan
 
 

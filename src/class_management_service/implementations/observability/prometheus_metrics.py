@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -54,6 +56,9 @@ class PrometheusMetrics(MetricsRecorderProtocol, ObservabilityProtocol):
         self._students_created = Counter(
             "cms_students_created_total", "Students created", registry=self.registry
         )
+        self._rows_imported = Counter(
+            "cms_import_rows_total", "Roster import rows by outcome", ("outcome",), registry=self.registry
+        )
         self._relay = relay
 
     @property
@@ -89,6 +94,11 @@ class PrometheusMetrics(MetricsRecorderProtocol, ObservabilityProtocol):
 
     def student_created(self) -> None:
         self._students_created.inc()
+
+    def rows_imported(self, outcomes: Mapping[str, int]) -> None:
+        for outcome, count in outcomes.items():
+            self._rows_imported.labels(outcome).inc(count)
+        self._students_created.inc(outcomes.get("created", 0))
 
     def record_outbox_backlog(self, pending: int, oldest_age_s: float | None) -> None:
         if self._relay is not None:
