@@ -32,19 +32,23 @@ from class_management_service.domain.models import (
 from class_management_service.implementations.memory.class_repository import InMemoryClassRepository
 from class_management_service.implementations.memory.idempotency_store import InMemoryIdempotencyStore
 from class_management_service.implementations.memory.roster_import import InMemoryRosterImportRepository
+from class_management_service.implementations.memory.roster_repository import InMemoryClassRosterRepository
 from class_management_service.implementations.memory.store import InMemoryOutboxStats, InMemoryStore
 from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
 from class_management_service.implementations.postgres.idempotency_store import AsyncpgIdempotencyStore
 from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
+from class_management_service.implementations.postgres.roster_repository import AsyncpgClassRosterRepository
 from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.sqlite.class_repository import SqlAlchemyClassRepository
 from class_management_service.implementations.sqlite.idempotency_store import SqlAlchemyIdempotencyStore
 from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
+from class_management_service.implementations.sqlite.roster_repository import SqlAlchemyClassRosterRepository
 from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.models_db import event_outbox
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
+    ClassRosterRepositoryProtocol,
     IdempotencyStoreProtocol,
     OutboxStatsProtocol,
     RosterImportRepositoryProtocol,
@@ -70,6 +74,7 @@ class Repos:
     keys: IdempotencyStoreProtocol
     # Built on first use, so a backend's other scenarios do not depend on its import module.
     roster_imports: Callable[[], RosterImportRepositoryProtocol]
+    roster: ClassRosterRepositoryProtocol
 
     @property
     def imports(self) -> RosterImportRepositoryProtocol:
@@ -106,6 +111,7 @@ def new_student(
     at: datetime | None = None,
     legal_full_name: str | None = None,
     student_id: UUID | None = None,
+    external_id: str | None = None,
 ) -> NewStudent:
     return NewStudent(
         id=student_id or uuid.uuid4(),
@@ -116,6 +122,7 @@ def new_student(
         class_ids=tuple(class_ids),
         owner=owner,
         at=at or moment(),
+        external_id=external_id,
     )
 
 
@@ -125,9 +132,10 @@ def changes(
     add: Sequence[UUID] = (),
     remove: Sequence[UUID] = (),
     at: datetime | None = None,
+    external_id: str | Unset | None = UNSET,
 ) -> StudentChanges:
     first, last, legal = names or (None, None, None)
-    return StudentChanges(first, last, legal, email, tuple(add), tuple(remove), at or moment())
+    return StudentChanges(first, last, legal, email, tuple(add), tuple(remove), at or moment(), external_id)
 
 
 async def add_class(repos: Repos, owner: str, *args: Any, **fields: Any) -> SchoolClass:
@@ -182,6 +190,7 @@ def _memory_repos() -> Repos:
         outbox,
         InMemoryIdempotencyStore(store),
         lambda: InMemoryRosterImportRepository(store),
+        InMemoryClassRosterRepository(store),
     )
 
 
@@ -201,6 +210,7 @@ def _sql_repos(engine: AsyncEngine, *, is_postgres: bool = False) -> Repos:
             outbox,
             AsyncpgIdempotencyStore(engine),
             lambda: _postgres_roster_imports(engine),
+            AsyncpgClassRosterRepository(engine),
         )
     return Repos(
         SqlAlchemyClassRepository(engine),
@@ -209,6 +219,7 @@ def _sql_repos(engine: AsyncEngine, *, is_postgres: bool = False) -> Repos:
         outbox,
         SqlAlchemyIdempotencyStore(engine),
         lambda: _sqlite_roster_imports(engine),
+        SqlAlchemyClassRosterRepository(engine),
     )
 
 

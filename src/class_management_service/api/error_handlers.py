@@ -10,7 +10,7 @@ from quart import Quart, Response, current_app, g
 from werkzeug.exceptions import HTTPException
 
 from class_management_service.api.errors import AuthenticationError, RequestValidationError
-from class_management_service.domain import errors, import_errors
+from class_management_service.domain import errors, import_errors, roster_errors
 from class_management_service.error_log import error_fields
 
 log = structlog.get_logger(__name__)
@@ -23,13 +23,16 @@ STATUS_BY_ERROR: dict[type[errors.ClassManagementError], int] = {
     errors.EmptyNameError: 400,
     import_errors.MalformedUploadError: 400,
     import_errors.ImportRejectedError: 400,
+    roster_errors.SameClassMoveError: 400,
     AuthenticationError: 401,
     errors.ClassNotFoundError: 404,
     errors.StudentNotFoundError: 404,
     errors.BatchNotFoundError: 404,
     errors.EssayNotFoundError: 404,
     errors.StudentNotInClassError: 404,
+    roster_errors.RosterTargetsNotFoundError: 404,
     errors.DuplicateStudentEmailError: 409,
+    errors.DuplicateStudentExternalIdError: 409,
     errors.AssociationConflictError: 409,
     errors.PendingValidationsError: 409,
     errors.IdempotencyKeyInFlightError: 409,

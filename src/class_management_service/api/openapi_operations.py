@@ -19,7 +19,8 @@ STATUS_DESCRIPTIONS: dict[int, str] = {
     400: "Invalid input: body, query, path id or header (`VALIDATION_ERROR` and the domain's 400 codes)",
     401: "No valid identity: `X-User-ID`, or the internal key with `X-Service-ID` (`AUTHENTICATION_ERROR`)",
     404: "Not found, or owned by another teacher (`*_NOT_FOUND`)",
-    409: "Conflicts with the current state (duplicate email, pending validations, decided essays)",
+    409: "Conflicts with the current state (duplicate email or external_id, pending validations, decided"
+    " essays)",
     413: "The body is larger than the configured limit, or an import has too many rows (`PAYLOAD_TOO_LARGE`)",
     412: "The `If-Match` ETag is stale (`PRECONDITION_FAILED`)",
     415: "A body that is not `application/json` (or `text/csv` where documented) (`UNSUPPORTED_MEDIA_TYPE`)",
@@ -47,6 +48,13 @@ OPERATIONS: dict[tuple[str, str], OperationDoc] = {
     ("PUT", "/v1/classes/<class_id:class_id>"): OperationDoc("Update a class", "classes"),
     ("DELETE", "/v1/classes/<class_id:class_id>"): OperationDoc("Delete a class", "classes"),
     ("GET", "/v1/classes/<class_id:class_id>/roster"): OperationDoc("A class's roster", "classes"),
+    ("POST", "/v1/classes/<class_id:class_id>/students"): OperationDoc("Add students to a class", "classes"),
+    ("DELETE", "/v1/classes/<class_id:class_id>/students"): OperationDoc(
+        "Remove students from a class", "classes"
+    ),
+    ("POST", "/v1/classes/<class_id:class_id>/students/move"): OperationDoc(
+        "Move students to another class", "classes"
+    ),
     ("POST", "/v1/classes/students"): OperationDoc("Create a student", "students"),
     ("GET", "/v1/classes/students"): OperationDoc("List or search the teacher's students", "students"),
     ("POST", "/v1/classes/students/import"): OperationDoc(
@@ -76,7 +84,7 @@ OPERATIONS: dict[tuple[str, str], OperationDoc] = {
 # Statuses beyond the derived ones (see ``error_statuses``); one line per operation.
 _EXTRA_STATUSES: dict[tuple[str, str], frozenset[int]] = {
     ("DELETE", "/v1/classes/<class_id:class_id>"): frozenset({409}),
-    ("POST", "/v1/classes/students"): frozenset({404, 409}),  # unknown class id; duplicate email
+    ("POST", "/v1/classes/students"): frozenset({404, 409}),  # unknown class; duplicate email, external_id
     ("GET", "/v1/classes/students"): frozenset({404}),  # unknown class_id filter
     ("POST", "/v1/classes/students/import"): frozenset({404}),  # a class_ids entry not the teacher's
     ("PUT", "/v1/classes/students/<student_id>"): frozenset({409}),
