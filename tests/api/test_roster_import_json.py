@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import Api, Json, assert_error
+from tests.api.conftest import SMOKE_ON_BOTH_BACKENDS, Api, Json, assert_error
+
+pytestmark = SMOKE_ON_BOTH_BACKENDS
 
 IMPORT = "/v1/classes/students/import"
 ADA: Json = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "external_id": "S1"}
