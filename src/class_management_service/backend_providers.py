@@ -25,7 +25,6 @@ from class_management_service.implementations.observability.health_probes import
     AlwaysHealthyProbe,
     SqlAlchemyDatabaseProbe,
 )
-from class_management_service.implementations.pending_roster_import import PendingRosterImportRepository
 from class_management_service.implementations.postgres.association_repository import (
     AsyncpgAssociationRepository,
     AsyncpgDeadLetterStore,
@@ -39,6 +38,7 @@ from class_management_service.implementations.postgres.leadership import (
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
 from class_management_service.implementations.postgres.relay_store import AsyncpgOutboxStore
+from class_management_service.implementations.postgres.roster_import import AsyncpgRosterImportRepository
 from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.sqlite.association_repository import (
     SqlAlchemyAssociationRepository,
@@ -87,8 +87,8 @@ class PostgresProvider(Provider):
         return AsyncpgClassRepository(engine, doorbell)
 
     @provide
-    def roster_imports(self) -> RosterImportRepositoryProtocol:
-        return PendingRosterImportRepository()
+    def roster_imports(self, engine: AsyncEngine, doorbell: OutboxDoorbell) -> RosterImportRepositoryProtocol:
+        return AsyncpgRosterImportRepository(engine, doorbell)
 
     @provide
     def students(self, engine: AsyncEngine, doorbell: OutboxDoorbell) -> StudentRepositoryProtocol:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from class_management_service.domain import event_builders
+from class_management_service.domain import bulk_event_builders
 from class_management_service.domain.association_outbox import Aggregate, NotificationKind, notification
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.import_rows import RowOutcome
@@ -16,8 +16,8 @@ ROSTER_IMPORTED_KIND: NotificationKind = (ROSTER_IMPORTED, "class_management", "
 def import_events(plan: ImportPlan, actor: Actor) -> list[OutboxEvent]:
     """``StudentCreatedV1``/``StudentUpdatedV1`` exactly as the single-student routes publish them
     (created students first, each group in row order), then ``roster_imported_notification``."""
-    created = [event_builders.student_created(student, actor) for student in plan.created]
-    updated = [event_builders.student_updated(update, actor) for update in plan.updated]
+    created = bulk_event_builders.students_created(plan.created, actor)
+    updated = bulk_event_builders.students_updated(plan.updated, actor)
     return [*created, *updated, roster_imported_notification(plan, actor)]
 
 

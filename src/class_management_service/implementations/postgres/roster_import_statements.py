@@ -1,0 +1,83 @@
+"""SQL of ``AsyncpgRosterImportRepository``: constant texts, prepared once per connection.
+
+Created students, memberships and outbox rows travel by binary COPY (``COPY_*`` name the
+columns, in the order of the records ``roster_import_records`` builds): the cheapest way into
+PostgreSQL for thousands of rows, and COPY inserts in record order, so the outbox ids (the
+publish order) follow the events' order.
+"""
+
+from __future__ import annotations
+
+IMPORT_LOCK_SPACE = 0x636D_7369  # "cmsi"
+"""The first key of ``pg_advisory_xact_lock(int4, int4)``: a key space of its own, which never
+meets the single bigint keys ``postgres.leadership`` takes (PostgreSQL keeps the two forms apart)."""
+
+# Serialises the imports of teacher $2 until the transaction ends, then share-locks the classes
+# $1 (none can be deleted before the memberships commit) and returns those that are not the
+# teacher's, in request order. Classes are looked up by id alone and their owner compared
+# afterwards, as in student_statements.CREATE_ENROLLED.
+LOCK_AND_CHECK_CLASSES = f"""
+WITH found AS (
+    SELECT c.id, c.created_by_user_id AS owner FROM classes c
+    WHERE c.id = ANY($1::uuid[])
+    FOR KEY SHARE
+)
+SELECT pg_advisory_xact_lock({IMPORT_LOCK_SPACE}, hashtext($2::text)),
+       ARRAY(SELECT r.class_id FROM unnest($1::uuid[]) WITH ORDINALITY AS r(class_id, position)
+             WHERE NOT EXISTS (SELECT FROM found f WHERE f.id = r.class_id AND f.owner = $2)
+             ORDER BY r.position) AS missing_class_ids"""
+
+# The teacher $1's students named by external id ($2) or by email in lower case ($3), with their
+# classes in read order; each found through its unique index. Run after the advisory lock, in a
+# statement of its own, so its snapshot holds every import of the teacher committed before.
+# The row locks keep single-student updates and deletes off them until the import commits, so
+# the plan decides on their current state and their events stay in commit order.
+LOAD_NAMED = """
+SELECT s.id, s.first_name, s.last_name, s.legal_full_name, s.email, s.external_id,
+       s.created_by_user_id, s.created_at, s.updated_at,
+       ARRAY(SELECT m.class_id FROM class_student_association m
+             WHERE m.student_id = s.id ORDER BY m.created_at, m.class_id) AS class_ids
+FROM students s
+WHERE s.id IN (
+    SELECT n.id FROM students n
+    WHERE n.created_by_user_id = $1 AND n.external_id = ANY($2::text[])
+    UNION
+    SELECT n.id FROM students n
+    WHERE n.created_by_user_id = $1 AND lower(n.email) = ANY($3::text[])
+)
+FOR NO KEY UPDATE OF s"""
+
+STUDENT_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "legal_full_name",
+    "email",
+    "external_id",
+    "created_by_user_id",
+    "created_at",
+    "updated_at",
+)
+MEMBERSHIP_COLUMNS = ("class_id", "student_id", "created_at")
+OUTBOX_COLUMNS = (
+    "event_id",
+    "topic",
+    "aggregate_type",
+    "aggregate_id",
+    "user_id",
+    "correlation_id",
+    "payload",
+    "occurred_at",
+)
+
+# The updated students' fields, one array per column: the plan decided every value (an absent
+# optional field keeps its value there already). Unique indexes still check emails and external
+# ids against students the import did not load.
+UPDATE_STUDENTS = """
+UPDATE students s
+SET first_name = u.first_name, last_name = u.last_name, legal_full_name = u.legal_full_name,
+    email = u.email, external_id = u.external_id, updated_at = u.updated_at
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+            $7::timestamptz[])
+     AS u(id, first_name, last_name, legal_full_name, email, external_id, updated_at)
+WHERE s.id = u.id"""
