@@ -48,3 +48,18 @@ def test_the_row_limit_counts_rows_not_lines() -> None:
     assert len(parse_csv(body, 2)) == 2
     with pytest.raises(UploadTooLargeError):
         parse_csv(body + b"E,F\n", 2)
+
+
+def test_lines_ending_with_cr_alone_are_lines() -> None:
+    body = b'first_name,last_name\rAda,Lovelace\r\r"Alan\rM.",Turing\r'
+    assert parse_csv(body, 10) == [
+        ImportRow(2, "Ada", "Lovelace", None, None, None),
+        ImportRow(4, "Alan\rM.", "Turing", None, None, None),
+    ]
+
+
+def test_a_stray_line_break_in_an_unquoted_field_is_named_plainly() -> None:
+    with pytest.raises(MalformedUploadError) as raised:
+        parse_csv(b"first_name,last_name\nAda,Love\rlace\n", 10)
+    assert raised.value.details["line"] == 2
+    assert "line break inside an unquoted field" in raised.value.message

@@ -61,9 +61,12 @@ class _Lines(Iterator[str]):
     """The body's physical lines, decoded one at a time; a line that is not UTF-8 is a 400."""
 
     def __init__(self, body: bytes) -> None:
+        self._body = body
         self._raw = io.BytesIO(body)  # shares the body's buffer: no copy
         self._number = 0
         self._pending: str | None = None
+        # Old Mac spreadsheets end lines with CR alone: then a line is read up to each CR.
+        self._ends_with_cr = body.find(b"\n") == -1 and body.find(b"\r") != -1
 
     def restarted_with(self, first: str) -> _Lines:
         self._pending = first
@@ -73,7 +76,7 @@ class _Lines(Iterator[str]):
         if self._pending is not None:
             line, self._pending = self._pending, None
             return line
-        raw = self._raw.readline()
+        raw = self._cr_line() if self._ends_with_cr else self._raw.readline()
         if not raw:
             raise StopIteration
         self._number += 1
@@ -83,6 +86,13 @@ class _Lines(Iterator[str]):
             raise MalformedUploadError(
                 self._number, f"not UTF-8 (byte {error.start + 1} of the line)"
             ) from None
+
+    def _cr_line(self) -> bytes:
+        start = self._raw.tell()
+        end = self._body.find(b"\r", start)
+        end = len(self._body) if end == -1 else end + 1
+        self._raw.seek(end)
+        return self._body[start:end]
 
 
 def _delimiter(header_line: str) -> str:
@@ -114,7 +124,10 @@ def _columns(header: list[str]) -> list[str]:
 
 
 def _not_csv(line: int, error: csv.Error) -> MalformedUploadError:
-    return MalformedUploadError(line, f"not valid CSV: {error}")
+    reason = str(error)
+    if "new-line character" in reason:  # the csv module's advice is about opening files
+        reason = "a line break inside an unquoted field (mixed line endings?)"
+    return MalformedUploadError(line, f"not valid CSV: {reason}")
 
 
 def _rows(reader: Reader, columns: list[str], max_rows: int) -> list[ParsedRow]:
