@@ -25,7 +25,6 @@ from class_management_service.implementations.observability.health_probes import
     AlwaysHealthyProbe,
     SqlAlchemyDatabaseProbe,
 )
-from class_management_service.implementations.pending_roster_import import PendingRosterImportRepository
 from class_management_service.implementations.postgres.association_repository import (
     AsyncpgAssociationRepository,
     AsyncpgDeadLetterStore,
@@ -50,6 +49,7 @@ from class_management_service.implementations.sqlite.idempotency_store import Sq
 from class_management_service.implementations.sqlite.leadership import FileLockLeadership
 from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
 from class_management_service.implementations.sqlite.relay_store import SqlAlchemyOutboxStore
+from class_management_service.implementations.sqlite.roster_import import SqlAlchemyRosterImportRepository
 from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
@@ -117,7 +117,7 @@ class SqliteProvider(Provider):
     scope = Scope.APP
     classes = provide(SqlAlchemyClassRepository, provides=ClassRepositoryProtocol)
     students = provide(SqlAlchemyStudentRepository, provides=StudentRepositoryProtocol)
-    roster_imports = provide(PendingRosterImportRepository, provides=RosterImportRepositoryProtocol)
+    roster_imports = provide(SqlAlchemyRosterImportRepository, provides=RosterImportRepositoryProtocol)
     associations = provide(SqlAlchemyAssociationRepository, provides=AssociationRepositoryProtocol)
     dead_letters = provide(SqlAlchemyDeadLetterStore, provides=DeadLetterStoreProtocol)
     idempotency_keys = provide(SqlAlchemyIdempotencyStore, provides=IdempotencyStoreProtocol)

@@ -28,6 +28,7 @@ STUDENT_KEYS = {
     "legal_full_name",
     "full_name",
     "email",
+    "external_id",
     "class_ids",
     "created_by_user_id",
     "created_at",
@@ -125,6 +126,7 @@ async def test_create_student_returns_stores_and_announces_it_when_body_valid(ap
         "first_name": "Ada",
         "last_name": "Lovelace",
         "student_email": "Ada.Lovelace@example.com",
+        "external_id": None,
         "created_by_user_id": api.user,
         "correlation_id": correlation_id,
     }

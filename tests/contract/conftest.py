@@ -106,6 +106,7 @@ def new_student(
     at: datetime | None = None,
     legal_full_name: str | None = None,
     student_id: UUID | None = None,
+    external_id: str | None = None,
 ) -> NewStudent:
     return NewStudent(
         id=student_id or uuid.uuid4(),
@@ -116,6 +117,7 @@ def new_student(
         class_ids=tuple(class_ids),
         owner=owner,
         at=at or moment(),
+        external_id=external_id,
     )
 
 
@@ -125,9 +127,10 @@ def changes(
     add: Sequence[UUID] = (),
     remove: Sequence[UUID] = (),
     at: datetime | None = None,
+    external_id: str | Unset | None = UNSET,
 ) -> StudentChanges:
     first, last, legal = names or (None, None, None)
-    return StudentChanges(first, last, legal, email, tuple(add), tuple(remove), at or moment())
+    return StudentChanges(first, last, legal, email, tuple(add), tuple(remove), at or moment(), external_id)
 
 
 async def add_class(repos: Repos, owner: str, *args: Any, **fields: Any) -> SchoolClass:

@@ -28,6 +28,7 @@ STATUS_BY_ERROR: dict[type[errors.ClassManagementError], int] = {
     errors.EssayNotFoundError: 404,
     errors.StudentNotInClassError: 404,
     errors.DuplicateStudentEmailError: 409,
+    errors.DuplicateStudentExternalIdError: 409,
     errors.AssociationConflictError: 409,
     errors.PendingValidationsError: 409,
     errors.IdempotencyKeyInFlightError: 409,

@@ -114,6 +114,8 @@ _PROPERTY_RULES: dict[tuple[str, str], Callable[[Schema], None]] = {
     ("PersonNameUpdateModel", "legal_full_name"): _stripped(_MAX_LEGAL_NAME, may_be_empty=False),
     ("CreateStudentRequest", "email"): _deliverable_email,
     ("UpdateStudentRequest", "email"): _deliverable_email,
+    ("CreateStudentRequest", "external_id"): _stripped(_MAX_NAME, may_be_empty=False),
+    ("UpdateStudentRequest", "external_id"): _stripped(_MAX_NAME, may_be_empty=False),
     ("ConfirmRequest", "associations"): _consistent_decisions,
 }
 _OBJECT_RULES: dict[str, Callable[[Schema], None]] = {

@@ -19,7 +19,8 @@ STATUS_DESCRIPTIONS: dict[int, str] = {
     400: "Invalid input: body, query, path id or header (`VALIDATION_ERROR` and the domain's 400 codes)",
     401: "No valid identity: `X-User-ID`, or the internal key with `X-Service-ID` (`AUTHENTICATION_ERROR`)",
     404: "Not found, or owned by another teacher (`*_NOT_FOUND`)",
-    409: "Conflicts with the current state (duplicate email, pending validations, decided essays)",
+    409: "Conflicts with the current state (duplicate email or external_id, pending validations, decided"
+    " essays)",
     413: "The body is larger than the configured limit (`PAYLOAD_TOO_LARGE`)",
     412: "The `If-Match` ETag is stale (`PRECONDITION_FAILED`)",
     415: "A body that is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`)",
@@ -73,7 +74,7 @@ OPERATIONS: dict[tuple[str, str], OperationDoc] = {
 # Statuses beyond the derived ones (see ``error_statuses``); one line per operation.
 _EXTRA_STATUSES: dict[tuple[str, str], frozenset[int]] = {
     ("DELETE", "/v1/classes/<class_id:class_id>"): frozenset({409}),
-    ("POST", "/v1/classes/students"): frozenset({404, 409}),  # unknown class id; duplicate email
+    ("POST", "/v1/classes/students"): frozenset({404, 409}),  # unknown class; duplicate email, external_id
     ("GET", "/v1/classes/students"): frozenset({404}),  # unknown class_id filter
     ("PUT", "/v1/classes/students/<student_id>"): frozenset({409}),
     ("DELETE", "/v1/classes/students/<student_id>"): frozenset({409}),

@@ -43,6 +43,7 @@ def student_body(student: Student) -> Body:
         "legal_full_name": student.legal_full_name,
         "full_name": student.full_name,
         "email": student.email,
+        "external_id": student.external_id,
         "class_ids": [str(class_id) for class_id in student.class_ids],
         "created_by_user_id": student.created_by_user_id,
         "created_at": student.created_at,

@@ -13,6 +13,10 @@ NamePart = Annotated[str, StringConstraints(strip_whitespace=True, max_length=25
 # A legal name sent has the limit of every name; the default "first last" may be longer (the
 # column holds 512 characters for it).
 LegalName = Name
+# A school information system's id (roster import): unique among the teacher's students.
+ExternalId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=NO_NUL)
+]
 
 
 class RequestModel(BaseModel):

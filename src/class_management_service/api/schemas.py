@@ -11,6 +11,7 @@ from pydantic import BaseModel, EmailStr, Field, StringConstraints, model_valida
 from class_management_service.api.request_models import (
     NO_NUL,
     BodyModel,
+    ExternalId,
     Name,
     PersonNameModel,
     PersonNameUpdateModel,
@@ -42,14 +43,17 @@ class CreateStudentRequest(BodyModel):
 
     person_name: PersonNameModel
     email: Email | None = None
+    external_id: ExternalId | None = None
     class_ids: ClassIds | None = None
 
 
 class UpdateStudentRequest(BodyModel):
-    """Body of PUT /v1/classes/students/<id>: omitted fields keep their value, ``email: null`` clears it."""
+    """Body of PUT /v1/classes/students/<id>: omitted fields keep their value; ``email: null`` and
+    ``external_id: null`` clear them."""
 
     person_name: PersonNameUpdateModel | None = None
     email: Email | None = None
+    external_id: ExternalId | None = None
     add_class_ids: ClassIds | None = None
     remove_class_ids: ClassIds | None = None
 
@@ -112,6 +116,7 @@ class StudentModel(BaseModel):
     legal_full_name: str
     full_name: str
     email: str | None
+    external_id: str | None = Field(description="The school information system's id; unique per teacher")
     class_ids: list[UUID]
     created_by_user_id: str
     created_at: datetime

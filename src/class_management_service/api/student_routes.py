@@ -50,7 +50,12 @@ def _name_change(model: PersonNameUpdateModel) -> NameChange:
 async def create_student(data: CreateStudentRequest, service: FromDishka[StudentService]) -> Response:
     key = idempotent_write(presenters.student_body, 201)
     created = await service.create_student(
-        current_actor(), _person_name(data.person_name), data.email, data.class_ids or (), key=key
+        current_actor(),
+        _person_name(data.person_name),
+        data.email,
+        data.class_ids or (),
+        external_id=data.external_id,
+        key=key,
     )
     return json_reply(presenters.student_body(created), 201)
 
@@ -89,6 +94,7 @@ async def update_student(
         parse_uuid(student_id, "student_id"),
         name=_name_change(data.person_name) if data.person_name else None,
         email=data.email if "email" in data.model_fields_set else UNSET,
+        external_id=data.external_id if "external_id" in data.model_fields_set else UNSET,
         add_class_ids=data.add_class_ids or (),
         remove_class_ids=data.remove_class_ids or (),
         if_match=if_match(),

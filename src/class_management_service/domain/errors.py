@@ -72,6 +72,16 @@ class DuplicateStudentEmailError(ClassManagementError):
         super().__init__("A student with this email already exists for this teacher", {"field": "email"})
 
 
+class DuplicateStudentExternalIdError(ClassManagementError):
+    """The teacher already has a student with this external (school information system) id."""
+
+    code = "DUPLICATE_STUDENT_EXTERNAL_ID"
+
+    def __init__(self) -> None:
+        message = "A student with this external_id already exists for this teacher"
+        super().__init__(message, {"field": "external_id"})
+
+
 class RepositoryUnavailableError(ClassManagementError):
     """The database could not be reached; the request changed nothing and may be retried."""
 

@@ -94,6 +94,7 @@ class StudentCreatedV1(EventData):
     first_name: str
     last_name: str
     student_email: str | None
+    external_id: str | None = None
     class_ids: list[str]
     created_by_user_id: str
     correlation_id: str
@@ -108,6 +109,7 @@ class StudentUpdatedV1(EventData):
     first_name: str
     last_name: str
     student_email: str | None
+    external_id: str | None = None
     add_class_ids: list[str]
     remove_class_ids: list[str]
     updated_by_user_id: str

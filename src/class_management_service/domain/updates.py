@@ -68,19 +68,24 @@ def student_edit(current: Student, joined: Mapping[UUID, datetime], changes: Stu
     """Apply ``changes`` to ``current``, whose memberships (class → since when) are ``joined``."""
     first, last, legal = merged_names(current, changes)
     email = current.email if changes.email is UNSET else changes.email
+    external_id = current.external_id if changes.external_id is UNSET else changes.external_id
     membership = membership_change(joined, changes.add_class_ids, changes.remove_class_ids, changes.at)
-    fields = (first, last, legal, email)
-    is_changed = bool(
-        fields != (current.first_name, current.last_name, current.legal_full_name, current.email)
-        or membership.added
-        or membership.removed
+    fields = (first, last, legal, email, external_id)
+    before = (
+        current.first_name,
+        current.last_name,
+        current.legal_full_name,
+        current.email,
+        current.external_id,
     )
+    is_changed = bool(fields != before or membership.added or membership.removed)
     student = replace(
         current,
         first_name=first,
         last_name=last,
         legal_full_name=legal,
         email=email,
+        external_id=external_id,
         class_ids=membership.class_ids,
         updated_at=changes.at if is_changed else current.updated_at,
     )

@@ -10,6 +10,7 @@ from class_management_service.domain.errors import ClassNotFoundError
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.models import (
+    UNSET,
     Actor,
     DeletedStudent,
     NewStudent,
@@ -57,6 +58,7 @@ class StudentService:
         email: str | None,
         class_ids: Sequence[UUID],
         *,
+        external_id: str | None = None,
         key: IdempotentWrite[Student] | None = None,
     ) -> Student:
         new = NewStudent(
@@ -68,6 +70,7 @@ class StudentService:
             class_ids=unique_ids(class_ids),
             owner=actor.user_id,
             at=self._clock.now(),
+            external_id=external_id,
         )
         joined = await self._classes_named(actor, new.class_ids)
 
@@ -94,6 +97,7 @@ class StudentService:
         add_class_ids: Sequence[UUID],
         remove_class_ids: Sequence[UUID],
         *,
+        external_id: str | Unset | None = UNSET,
         if_match: IfMatch | None = None,
     ) -> Student:
         changes = StudentChanges(
@@ -104,6 +108,7 @@ class StudentService:
             add_class_ids=unique_ids(add_class_ids),
             remove_class_ids=unique_ids(remove_class_ids),
             at=self._clock.now(),
+            external_id=external_id,
         )
         candidates = await self._classes_named(actor, changes.add_class_ids)
 

@@ -21,6 +21,7 @@ from class_management_service.domain.errors import (
     ClassNotFoundError,
     CourseNotFoundError,
     DuplicateStudentEmailError,
+    DuplicateStudentExternalIdError,
     StudentNotFoundError,
 )
 from class_management_service.domain.events import OutboxEvent
@@ -96,12 +97,14 @@ class InMemoryStore:
             raise StudentNotFoundError(student_id)
         return row
 
-    def check_email_free(self, owner: str, email: str | None, student_id: UUID) -> None:
-        key = None if email is None else email.lower()
-        for row in self.students.values():
-            same_owner = row.created_by_user_id == owner and row.id != student_id
-            if key is not None and same_owner and (row.email or "").lower() == key:
-                raise DuplicateStudentEmailError()
+    def check_unique(self, student: Student) -> None:
+        """As the unique indexes (email in any case first, as PostgreSQL's ON CONFLICT checks it)."""
+        owner, email, external_id = student.created_by_user_id, student.email, student.external_id
+        others = [s for s in self.students.values() if s.created_by_user_id == owner and s.id != student.id]
+        if email is not None and any((s.email or "").lower() == email.lower() for s in others):
+            raise DuplicateStudentEmailError()
+        if external_id is not None and any(s.external_id == external_id for s in others):
+            raise DuplicateStudentExternalIdError()
 
     def full_class(self, row: SchoolClass, links: Memberships | None = None) -> SchoolClass:
         count = sum(1 for class_id, _ in (self.memberships if links is None else links) if class_id == row.id)

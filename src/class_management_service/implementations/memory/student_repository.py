@@ -44,7 +44,6 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
         async with self._store.lock:
             class_ids = new.class_ids
             self._store.check_classes_owned(new.owner, class_ids)
-            self._store.check_email_free(new.owner, new.email, new.id)
             row = Student(
                 new.id,
                 new.first_name,
@@ -55,7 +54,9 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
                 new.owner,
                 new.at,
                 new.at,
+                new.external_id,
             )
+            self._store.check_unique(row)
             created = replace(row, class_ids=class_ids)
             links = self._store.memberships | _links(new.id, enrolment(class_ids, new.at))
             complete_key(self._store, key, created)
@@ -93,7 +94,7 @@ class InMemoryStudentRepository(StudentRepositoryProtocol):
             edit = student_edit(self._store.full_student(row), joined, changes)
             if not edit.is_changed:
                 return edit.outcome
-            self._store.check_email_free(owner, edit.student.email, student_id)
+            self._store.check_unique(edit.student)
             change = edit.membership
             gone = {(class_id, student_id) for class_id in change.removed}
             links = {key: at for key, at in before.items() if key not in gone}

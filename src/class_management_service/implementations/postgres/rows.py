@@ -20,7 +20,7 @@ CLASS_WITH_COURSE = "classes c JOIN courses co ON co.id = c.course_id"
 
 # A student ``s`` and, in read order (membership time, then class id), the ids of their classes.
 STUDENT_COLUMNS = """
-    s.id, s.first_name, s.last_name, s.legal_full_name, s.email, s.created_by_user_id,
+    s.id, s.first_name, s.last_name, s.legal_full_name, s.email, s.external_id, s.created_by_user_id,
     s.created_at, s.updated_at"""
 CLASS_IDS_OF_STUDENT = """
     ARRAY(SELECT m.class_id FROM class_student_association m
@@ -53,6 +53,7 @@ def to_student(row: Record, class_ids: Sequence[UUID] | None = None) -> Student:
         created_by_user_id=row["created_by_user_id"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        external_id=row["external_id"],
     )
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -42,21 +41,10 @@ from class_management_service.implementations.postgres.student_listing import (
     listing_values,
     page_key,
 )
+from class_management_service.implementations.postgres.student_uniqueness import unique_student_fields
 from class_management_service.implementations.postgres.transactions import in_transaction
 from class_management_service.implementations.sql_common import utc
-from class_management_service.models_db import STUDENT_EMAIL_INDEX
 from class_management_service.protocols import EventsFor, StudentRepositoryProtocol
-
-
-@asynccontextmanager
-async def _unique_email() -> AsyncIterator[None]:
-    """An update to an email the teacher already uses is refused by the unique index."""
-    try:
-        yield
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name == STUDENT_EMAIL_INDEX:
-            raise DuplicateStudentEmailError() from error
-        raise
 
 
 class AsyncpgStudentRepository(StudentRepositoryProtocol):
@@ -71,20 +59,15 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         self, new: NewStudent, events: EventsFor[Student], *, key: IdempotentWrite[Student] | None = None
     ) -> Student:
         at, class_ids = utc(new.at), new.class_ids
-        student = Student(
-            new.id,
-            new.first_name,
-            new.last_name,
-            new.legal_full_name,
-            new.email,
-            class_ids,
-            new.owner,
-            at,
-            at,
-        )
-        row = (new.id, new.first_name, new.last_name, new.legal_full_name, new.email, new.owner, at)
+        names = (new.first_name, new.last_name, new.legal_full_name)
+        student = Student(new.id, *names, new.email, class_ids, new.owner, at, at, new.external_id)
+        row = (new.id, *names, new.email, new.owner, at, new.external_id)
         outbox = outbox_arguments(events(student))
-        async with pg_connection(self._engine) as connection, transaction_if(connection, key is not None):
+        async with (
+            pg_connection(self._engine) as connection,
+            unique_student_fields(),
+            transaction_if(connection, key is not None),
+        ):
             if class_ids:
                 enrolment = (class_ids, membership_times(at, len(class_ids)))
                 missing_class_ids, is_email_taken = await connection.fetchrow(
@@ -130,7 +113,11 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
         *,
         if_match: IfMatch | None = None,
     ) -> StudentUpdate:
-        async with pg_connection(self._engine) as connection, _unique_email(), connection.transaction():
+        async with (
+            pg_connection(self._engine) as connection,
+            unique_student_fields(),
+            connection.transaction(),
+        ):
             row = await connection.fetchrow(sql.LOCK, student_id, owner)
             if row is None:
                 raise StudentNotFoundError(student_id)
@@ -149,7 +136,8 @@ class AsyncpgStudentRepository(StudentRepositoryProtocol):
             memberships = (change.removed, change.added, list(change.added_at))
             outbox = outbox_arguments(events(edit.outcome))
             at = utc(student.updated_at)
-            await connection.execute(sql.CHANGE, student_id, *names, at, *memberships, *outbox)
+            changed = (*names, at, *memberships, student.external_id)
+            await connection.execute(sql.CHANGE, student_id, *changed, *outbox)
         self._wake_relay()
         return edit.outcome
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from class_management_service.implementations.postgres.outbox_writer import outbox_insert
 from class_management_service.implementations.postgres.rows import CLASS_IDS_OF_STUDENT, STUDENT_COLUMNS
 
-# Creates student $1 of teacher $6 with the outbox rows, unless another student of the teacher
-# has the email $5 in any case; returns whether it had. One round trip, atomic.
+# Creates student $1 of teacher $6 (external id $8) with the outbox rows, unless another student
+# of the teacher has the email $5 in any case; returns whether it had. One round trip, atomic.
+# ON CONFLICT names the email index only: another student with the external id $8 violates its
+# unique index (the caller maps the error), and the email is the one checked first.
 # A statement of its own for the students created in no class (CREATE_ENROLLED would do): its
 # cost does not depend on the size of the classes table, so PostgreSQL settles on one generic
 # plan after five calls. CREATE_ENROLLED's custom plans look cheaper than its generic plan once
@@ -14,19 +16,20 @@ from class_management_service.implementations.postgres.rows import CLASS_IDS_OF_
 CREATE = f"""
 WITH student AS (
     INSERT INTO students (id, first_name, last_name, legal_full_name, email, created_by_user_id,
-                          created_at, updated_at)
-    VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $7::timestamptz)
+                          created_at, updated_at, external_id)
+    VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $7::timestamptz,
+            $8::text)
     ON CONFLICT (created_by_user_id, lower(email)) DO NOTHING
     RETURNING id
-), outbox AS ({outbox_insert(8, "EXISTS (SELECT FROM student)")}
+), outbox AS ({outbox_insert(9, "EXISTS (SELECT FROM student)")}
 )
 SELECT NOT EXISTS (SELECT FROM student) AS is_email_taken"""
 
-# Creates student $1 of teacher $6 enrolled in the classes $8 (joined at $9, request order), and
-# the outbox rows, only if every class is the teacher's and no student of the teacher has the
-# email $5 in any case; otherwise writes nothing. Returns the classes that are not the teacher's,
-# in request order, and whether the email was taken. The share lock keeps the classes from
-# being deleted before the memberships commit. One round trip, atomic.
+# Creates student $1 of teacher $6 (external id $8, checked as in CREATE) enrolled in the classes
+# $9 (joined at $10, request order), and the outbox rows, only if every class is the teacher's and
+# no student of the teacher has the email $5 in any case; otherwise writes nothing. Returns the
+# classes that are not the teacher's, in request order, and whether the email was taken. The share
+# lock keeps the classes from being deleted before the memberships commit. One round trip, atomic.
 # Classes are looked up by id alone and their owner compared afterwards: with the owner in the
 # WHERE clause, a plan made on young statistics could walk the teacher's whole class index.
 # The email is checked by the unique index itself (ON CONFLICT), never by a lookup whose plan
@@ -34,10 +37,10 @@ SELECT NOT EXISTS (SELECT FROM student) AS is_email_taken"""
 CREATE_ENROLLED = f"""
 WITH requested AS (
     SELECT r.class_id, r.joined_at, r.position
-    FROM unnest($8::uuid[], $9::timestamptz[]) WITH ORDINALITY AS r(class_id, joined_at, position)
+    FROM unnest($9::uuid[], $10::timestamptz[]) WITH ORDINALITY AS r(class_id, joined_at, position)
 ), found AS (
     SELECT c.id, c.created_by_user_id AS owner FROM classes c
-    WHERE c.id = ANY($8::uuid[])
+    WHERE c.id = ANY($9::uuid[])
     FOR KEY SHARE
 ), missing AS (
     SELECT ARRAY(SELECT r.class_id FROM requested r
@@ -45,8 +48,9 @@ WITH requested AS (
                  ORDER BY r.position) AS class_ids
 ), student AS (
     INSERT INTO students (id, first_name, last_name, legal_full_name, email, created_by_user_id,
-                          created_at, updated_at)
-    SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $7::timestamptz
+                          created_at, updated_at, external_id)
+    SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $7::timestamptz,
+           $8::text
     FROM missing
     WHERE cardinality(missing.class_ids) = 0
     ON CONFLICT (created_by_user_id, lower(email)) DO NOTHING
@@ -54,7 +58,7 @@ WITH requested AS (
 ), memberships AS (
     INSERT INTO class_student_association (class_id, student_id, created_at)
     SELECT r.class_id, s.id, r.joined_at FROM requested r CROSS JOIN student s
-), outbox AS ({outbox_insert(10, "EXISTS (SELECT FROM student)")}
+), outbox AS ({outbox_insert(11, "EXISTS (SELECT FROM student)")}
 )
 SELECT missing.class_ids AS missing_class_ids,
        cardinality(missing.class_ids) = 0 AND NOT EXISTS (SELECT FROM student) AS is_email_taken
@@ -95,12 +99,13 @@ SELECT
             AND NOT EXISTS (SELECT FROM found f WHERE f.id = a.class_id AND f.owner = $3)
           ORDER BY a.position) AS missing_class_ids"""
 
-# Writes what the domain decided for the locked student $1: names $2-$4, email $5 (another of
-# the teacher's students with it in any case violates the unique index, as in CREATE), updated_at
-# $6; leaves the classes $7, joins the classes $8 (at $9); inserts the outbox rows. One round trip.
+# Writes what the domain decided for the locked student $1: names $2-$4, email $5 and external id
+# $10 (another of the teacher's students with either violates its unique index), updated_at $6;
+# leaves the classes $7, joins the classes $8 (at $9); inserts the outbox rows. One round trip.
 CHANGE = f"""
 WITH student AS (
-    UPDATE students SET first_name = $2, last_name = $3, legal_full_name = $4, email = $5, updated_at = $6
+    UPDATE students SET first_name = $2, last_name = $3, legal_full_name = $4, email = $5, updated_at = $6,
+                        external_id = $10
     WHERE id = $1
 ), removed AS (
     DELETE FROM class_student_association WHERE student_id = $1 AND class_id = ANY($7::uuid[])
@@ -108,7 +113,7 @@ WITH student AS (
     INSERT INTO class_student_association (class_id, student_id, created_at)
     SELECT a.class_id, $1::uuid, a.joined_at
     FROM unnest($8::uuid[], $9::timestamptz[]) AS a(class_id, joined_at)
-){outbox_insert(10)}"""
+){outbox_insert(11)}"""
 
 # Locks the student $1 of teacher $2 for an update or deletion; their memberships cannot change
 # while it is held.

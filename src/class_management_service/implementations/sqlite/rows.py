@@ -92,6 +92,7 @@ def to_student(row: AnyRow, class_ids: Iterable[UUID]) -> Student:
         created_by_user_id=row.created_by_user_id,
         created_at=utc(row.created_at),
         updated_at=utc(row.updated_at),
+        external_id=row.external_id,
     )
 
 

@@ -11,7 +11,11 @@ from uuid import UUID
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.domain.errors import DuplicateStudentEmailError, StudentNotFoundError
+from class_management_service.domain.errors import (
+    DuplicateStudentEmailError,
+    DuplicateStudentExternalIdError,
+    StudentNotFoundError,
+)
 from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.memberships import enrolment, in_read_order
 from class_management_service.domain.models import (
@@ -36,18 +40,24 @@ from class_management_service.implementations.sqlite.outbox_writer import add_ou
 from class_management_service.implementations.sqlite.pending_guard import settle_student_pending
 from class_management_service.implementations.sqlite.rows import to_student
 from class_management_service.implementations.sqlite.student_listing import like_literal, student_listing
-from class_management_service.models_db import STUDENT_EMAIL_INDEX
+from class_management_service.models_db import STUDENT_EMAIL_INDEX, students
 from class_management_service.protocols import EventsFor, StudentRepositoryProtocol
+
+# SQLite names a unique index on plain columns by its columns, not by its name.
+_EXTERNAL_ID_TAKEN = f"{students.name}.{students.c.external_id.name}"
 
 
 @asynccontextmanager
-async def _unique_email() -> AsyncIterator[None]:
-    """The unique index is the backstop when two writers pass the in-statement check at once."""
+async def _unique_fields() -> AsyncIterator[None]:
+    """The external id is checked by its unique index alone (writers are serialised, so nothing
+    else is written before the error); for the email it is the backstop of the in-statement check."""
     try:
         yield
     except IntegrityError as error:
         if STUDENT_EMAIL_INDEX in str(error.orig):
             raise DuplicateStudentEmailError() from error
+        if _EXTERNAL_ID_TAKEN in str(error.orig):
+            raise DuplicateStudentExternalIdError() from error
         raise
 
 
@@ -69,10 +79,11 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
             "new_last_name": new.last_name,
             "new_legal_full_name": new.legal_full_name,
             "new_email": new.email,
+            "new_external_id": new.external_id,
             "owner": new.owner,
             "at": at,
         }
-        async with translate_database_errors(), _unique_email(), self._sessions.begin() as session:
+        async with translate_database_errors(), _unique_fields(), self._sessions.begin() as session:
             await members.require_owned_classes(session, new.owner, class_ids)
             row = (await session.execute(sql.INSERT, params)).one_or_none()
             if row is None:
@@ -115,7 +126,7 @@ class SqlAlchemyStudentRepository(StudentRepositoryProtocol):
         params = {"owner": owner, "student_id": student_id}
         # The write transaction (BEGIN IMMEDIATE) serialises writers: what is read here stays
         # current until the commit, and outbox ids follow commit order.
-        async with translate_database_errors(), _unique_email(), self._sessions.begin() as session:
+        async with translate_database_errors(), _unique_fields(), self._sessions.begin() as session:
             row = (await session.execute(sql.FIND, params)).one_or_none()
             if row is None:
                 raise StudentNotFoundError(student_id)
@@ -166,5 +177,6 @@ def _row_values(student: Student, params: dict[str, Any]) -> dict[str, Any]:
         "new_last_name": student.last_name,
         "new_legal_full_name": student.legal_full_name,
         "new_email": student.email,
+        "new_external_id": student.external_id,
         "at": utc(student.updated_at),
     }

@@ -18,16 +18,29 @@ EMAIL_TAKEN = exists().where(
     func.lower(OTHER.c.email) == func.lower(NEW_EMAIL),
     OTHER.c.id != bindparam("student_id"),
 )
+NEW_EXTERNAL_ID = bindparam("new_external_id", type_=students.c.external_id.type)
+# The external id's uniqueness is left to its unique index (see the repository's _unique_fields).
 INSERT = (
     insert(students)
     .from_select(
-        [column.name for column in STUDENT_COLUMNS],
+        [
+            "id",
+            "first_name",
+            "last_name",
+            "legal_full_name",
+            "email",
+            "external_id",
+            "created_by_user_id",
+            "created_at",
+            "updated_at",
+        ],
         select(
             bindparam("student_id", type_=students.c.id.type),
             bindparam("new_first_name", type_=students.c.first_name.type),
             bindparam("new_last_name", type_=students.c.last_name.type),
             bindparam("new_legal_full_name", type_=students.c.legal_full_name.type),
             NEW_EMAIL,
+            NEW_EXTERNAL_ID,
             bindparam("owner", type_=students.c.created_by_user_id.type),
             bindparam("at", type_=students.c.created_at.type),
             bindparam("at", type_=students.c.updated_at.type),
@@ -37,8 +50,8 @@ INSERT = (
 )
 
 
-# Writes the names and email the domain decided; no row: another of the teacher's students has
-# the email in any case (the student itself is read, under the write lock, just before).
+# Writes the names, email and external id the domain decided; no row: another of the teacher's
+# students has the email in any case (the student itself is read, under the write lock, just before).
 UPDATE = (
     update(students)
     .where(owned_by(students, "student_id"), ~EMAIL_TAKEN)
@@ -47,6 +60,7 @@ UPDATE = (
         last_name=bindparam("new_last_name", type_=students.c.last_name.type),
         legal_full_name=bindparam("new_legal_full_name", type_=students.c.legal_full_name.type),
         email=NEW_EMAIL,
+        external_id=NEW_EXTERNAL_ID,
         updated_at=bindparam("at", type_=students.c.updated_at.type),
     )
     .returning(students.c.id)
