@@ -6,7 +6,8 @@ On a fresh database of its own, with the production server command and no relay 
 2. the same rows as one JSON ``POST /v1/classes/students/import`` into one class, from request
    start to the full response, on emptied tables; the server's CPU seconds and peak RSS;
 3. a relay process drains the import's events (events/s from its first published batch), then
-   keeps running for: 4. 30-row imports into one class at a fixed 50/s (vegeta, open loop);
+   keeps running for: 4. 30-row imports into one class at a fixed 50/s (vegeta, open loop) from 25
+   teachers;
 5. the embedded SQLite default: the same import through the service, in this process.
 
 ``python -m bench.import_bench [rows]`` runs it alone (services up; production durability on,
@@ -44,6 +45,10 @@ from bench.server import RELAY_COMMAND, ServiceProcess, start_service
 
 IMPORT_PATH = "/v1/classes/students/import"
 SMALL_ROWS, SMALL_RATE = 30, 50
+SMALL_TEACHERS = 25
+"""The 30-row imports come from this many teachers, each into a class of their own: one teacher's
+imports run one after another (the per-teacher lock), and 50 a second are a school's, not one
+teacher's."""
 
 
 def _post(base_url: str, path: str, body: bytes, owner: str) -> tuple[int, bytes]:
@@ -90,30 +95,33 @@ async def _http_import(service: ServiceProcess, body: bytes, owner: str, rows: i
     }
 
 
-def _small_targets(base_url: str, owner: str, class_id: str, count: int, tag: str) -> str:
-    header = {"X-User-ID": [owner], "Content-Type": ["application/json"]}
+def _small_targets(base_url: str, classes: list[tuple[str, str]], count: int, tag: str) -> str:
+    """``count`` imports of new students, round robin over the (teacher, class) pairs."""
     lines = []
     for index in range(count):
+        owner, class_id = classes[index % len(classes)]
         body = _import_body(import_data.student_rows(SMALL_ROWS, f"{tag}-{index}"), class_id)
+        header = {"X-User-ID": [owner], "Content-Type": ["application/json"]}
         target = {"method": "POST", "url": base_url + IMPORT_PATH, "header": header}
         target["body"] = base64.b64encode(body).decode()
         lines.append(json.dumps(target))
     return "\n".join(lines) + "\n"
 
 
-async def _small_imports(
-    service: ServiceProcess, owner: str, class_id: str, duration_s: int, work_dir: Path
-) -> dict[str, object]:
+async def _small_imports(service: ServiceProcess, duration_s: int, work_dir: Path) -> dict[str, object]:
     """30-row imports (each of new students, into one class) offered at a fixed rate."""
     tag = uuid.uuid4().hex[:6]
-    warmup = _import_body(import_data.student_rows(SMALL_ROWS, f"{tag}-warm"), class_id)
-    for _ in range(3):  # each of the first few pooled connections prepares its statements
+    owners = [f"bench-small-{tag}-{n}" for n in range(SMALL_TEACHERS)]
+    classes = [(owner, await _class_of(service, owner)) for owner in owners]
+    for index, (owner, class_id) in enumerate(classes[:5]):  # pooled connections prepare statements
+        warmup = _import_body(import_data.student_rows(SMALL_ROWS, f"{tag}-warm{index}"), class_id)
         await asyncio.to_thread(_post, service.base_url, IMPORT_PATH, warmup, owner)
     targets = work_dir / "import-30.targets"
     count = SMALL_RATE * duration_s + SMALL_RATE
-    targets.write_text(_small_targets(service.base_url, owner, class_id, count, tag))
+    targets.write_text(_small_targets(service.base_url, classes, count, tag))
     results = work_dir / "import-30.bin"
-    return await attack(targets, rate=SMALL_RATE, duration_s=duration_s, results=results)
+    outcome = await attack(targets, rate=SMALL_RATE, duration_s=duration_s, results=results)
+    return {"rows_per_import": SMALL_ROWS, "teachers": SMALL_TEACHERS, **outcome}
 
 
 async def measure_import(
@@ -149,7 +157,7 @@ async def measure_import(
             print(
                 f"import: {SMALL_ROWS}-row imports at {SMALL_RATE}/s for {small_duration_s} s …", flush=True
             )
-            small = await _small_imports(service, owner, class_id, small_duration_s, work_dir)
+            small = await _small_imports(service, small_duration_s, work_dir)
         finally:
             if relay.returncode is None:
                 relay.terminate()
@@ -166,7 +174,7 @@ async def measure_import(
         "written": written,
         "ratio_to_ceiling": ratio,
         "relay_drain": drain,
-        "small_imports": {"rows_per_import": SMALL_ROWS, **small},
+        "small_imports": small,
         "sqlite": sqlite,
     }
 

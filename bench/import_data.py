@@ -86,7 +86,7 @@ async def copy_ceiling(dsn: str, rows: CeilingRows) -> dict[str, Any]:
         started, cpu_started = time.perf_counter(), time.process_time()
         async with connection.transaction():
             await connection.copy_records_to_table(
-                "students", records=rows.students, columns=sql.STUDENT_COLUMNS
+                "students", records=rows.students, columns=sql.STUDENT_COPY_COLUMNS
             )
             copied_students = time.perf_counter()
             await connection.copy_records_to_table(
@@ -118,7 +118,7 @@ async def reset(dsn: str) -> None:
     to be written back inside the next one. The classes stay."""
     connection = await asyncpg.connect(dsn)
     try:
-        await connection.execute(f"TRUNCATE {_TABLES}")
+        await connection.execute(f"TRUNCATE {_TABLES} CASCADE")  # and the (empty) tables referencing them
         await connection.execute(f"VACUUM ANALYZE {_TABLES}")
     finally:
         await connection.close()

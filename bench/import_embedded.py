@@ -1,7 +1,8 @@
 """The roster import on the embedded SQLite default: the service and repository, in this process.
 
 No HTTP server: the embedded database is one file, so its rate is what the service's own
-container (the production providers for a ``sqlite+aiosqlite`` URL) writes into it.
+container (the production providers for a ``sqlite+aiosqlite`` URL, in the context a process
+without the API gives them) writes into it.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from dishka import make_async_container
 from bench import import_data
 from bench.environment import ENV_PREFIX, REPO_ROOT
 from class_management_service.config import Settings
-from class_management_service.di import providers_for
+from class_management_service.di import create_engine, providers_for
 from class_management_service.domain.errors import RepositoryUnavailableError
 from class_management_service.domain.import_rows import RosterUpload
 from class_management_service.domain.models import Actor
+from class_management_service.relay_process import relay_context
 from class_management_service.services.class_service import ClassService
 from class_management_service.services.roster_import_service import RosterImportService
 
@@ -39,7 +41,8 @@ async def sqlite_import(students: list[dict[str, str]], work_dir: Path) -> dict[
     """``students`` imported into one class of a fresh SQLite file, timed around the service call."""
     path = work_dir / f"import-{uuid.uuid4().hex[:6]}.db"
     settings = Settings(database_url=_migrated(path), kafka_bootstrap_servers="", log_level="WARNING")
-    container = make_async_container(*providers_for(settings))
+    engine = create_engine(settings)
+    container = make_async_container(*providers_for(settings), context=relay_context(settings, engine))
     owner = f"bench-import-{uuid.uuid4().hex[:6]}"
     try:
         classes = await container.get(ClassService)
@@ -55,6 +58,7 @@ async def sqlite_import(students: list[dict[str, str]], work_dir: Path) -> dict[
         cpu_s = time.process_time() - cpu_started
     finally:
         await container.close()
+        await engine.dispose()
         for leftover in path.parent.glob(f"{path.name}*"):
             leftover.unlink()
     return {

@@ -65,7 +65,7 @@ def section(imported: Result | None) -> list[str]:
     """A heading and a table, or nothing when the import bench was skipped."""
     if not imported or "http" not in imported:
         return []
-    http, ceiling, small = imported["http"], imported["ceiling"], imported["small_imports"]
+    http, ceiling, s = imported["http"], imported["ceiling"], imported["small_imports"]
     drain, sqlite, single = imported["relay_drain"], imported["sqlite"], imported.get("single_create_rps")
     copies = ", ".join(f"{table} {ceiling[f'{table}_s']}" for table in ("students", "memberships", "outbox"))
     cells = [
@@ -84,8 +84,8 @@ def section(imported: Result | None) -> list[str]:
             f"{single:,} req/s (import: {imported['times_single_create']}x)" if single else "not measured",
         ),
         (
-            f"{small['rows_per_import']}-row imports @{small['rate']}/s: p50 / p99 / max",
-            f"{small['p50_ms']} / {small['p99_ms']} / {small['max_ms']} ms ({small['errors']} errors)",
+            f"{s['rows_per_import']}-row imports @{s['rate']}/s ({s['teachers']} teachers) p50/p99/max",
+            f"{s['p50_ms']} / {s['p99_ms']} / {s['max_ms']} ms ({s['errors']} errors)",
         ),
         (
             f"relay drains the import's {drain['backlog']:,} events",

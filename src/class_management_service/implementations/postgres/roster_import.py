@@ -18,7 +18,7 @@ from class_management_service.implementations.postgres import roster_import_stat
 from class_management_service.implementations.postgres.connection import pg_connection
 from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
-from class_management_service.implementations.postgres.rows import Record
+from class_management_service.implementations.postgres.rows import to_student
 from class_management_service.implementations.sql_common import utc
 from class_management_service.models_db import STUDENT_EMAIL_INDEX, STUDENT_EXTERNAL_ID_INDEX
 from class_management_service.protocols import EventsFor, RosterImportRepositoryProtocol
@@ -83,7 +83,7 @@ async def _import(
                 raise ClassNotFoundError(missing)
             external_ids, emails = command.lookup_keys()
             rows = await connection.fetch(sql.LOAD_NAMED, owner, external_ids, emails)
-            plan = plan_import(command, [_to_student(row) for row in rows])
+            plan = plan_import(command, [to_student(row) for row in rows])
             if plan.is_rejected:
                 return plan
             if plan.writes:
@@ -125,7 +125,7 @@ async def _write(connection: asyncpg.Connection, plan: ImportPlan, events: Event
 async def _write_rows(connection: asyncpg.Connection, plan: ImportPlan) -> None:
     if plan.created:
         await connection.copy_records_to_table(
-            "students", records=_created_records(plan.created), columns=sql.STUDENT_COLUMNS
+            "students", records=_created_records(plan.created), columns=sql.STUDENT_COPY_COLUMNS
         )
     if plan.updated:
         await connection.execute(sql.UPDATE_STUDENTS, *_updated_columns(plan))
@@ -182,18 +182,3 @@ def _outbox_records(events: Sequence[OutboxEvent]) -> list[tuple[object, ...]]:
         )
         for e in events
     ]
-
-
-def _to_student(row: Record) -> Student:
-    return Student(
-        id=row["id"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        legal_full_name=row["legal_full_name"],
-        email=row["email"],
-        class_ids=tuple(row["class_ids"]),
-        created_by_user_id=row["created_by_user_id"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        external_id=row["external_id"],
-    )

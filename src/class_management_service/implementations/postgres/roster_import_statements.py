@@ -8,6 +8,8 @@ publish order) follow the events' order.
 
 from __future__ import annotations
 
+from class_management_service.implementations.postgres.rows import CLASS_IDS_OF_STUDENT, STUDENT_COLUMNS
+
 IMPORT_LOCK_SPACE = 0x636D_7369  # "cmsi"
 """The first key of ``pg_advisory_xact_lock(int4, int4)``: a key space of its own, which never
 meets the single bigint keys ``postgres.leadership`` takes (PostgreSQL keeps the two forms apart)."""
@@ -32,11 +34,8 @@ SELECT pg_advisory_xact_lock({IMPORT_LOCK_SPACE}, hashtext($2::text)),
 # statement of its own, so its snapshot holds every import of the teacher committed before.
 # The row locks keep single-student updates and deletes off them until the import commits, so
 # the plan decides on their current state and their events stay in commit order.
-LOAD_NAMED = """
-SELECT s.id, s.first_name, s.last_name, s.legal_full_name, s.email, s.external_id,
-       s.created_by_user_id, s.created_at, s.updated_at,
-       ARRAY(SELECT m.class_id FROM class_student_association m
-             WHERE m.student_id = s.id ORDER BY m.created_at, m.class_id) AS class_ids
+LOAD_NAMED = f"""
+SELECT {STUDENT_COLUMNS}, {CLASS_IDS_OF_STUDENT}
 FROM students s
 WHERE s.id IN (
     SELECT n.id FROM students n
@@ -47,7 +46,7 @@ WHERE s.id IN (
 )
 FOR NO KEY UPDATE OF s"""
 
-STUDENT_COLUMNS = (
+STUDENT_COPY_COLUMNS = (
     "id",
     "first_name",
     "last_name",
