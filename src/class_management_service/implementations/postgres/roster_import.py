@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from class_management_service.domain.errors import ClassNotFoundError, RepositoryUnavailableError
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.idempotency import IdempotentWrite
-from class_management_service.domain.models import Student
 from class_management_service.domain.roster_import import ImportCommand, ImportPlan, plan_import
+from class_management_service.implementations.bulk_work import collector_paused
+from class_management_service.implementations.postgres import roster_import_records as copy_rows
 from class_management_service.implementations.postgres import roster_import_statements as sql
 from class_management_service.implementations.postgres.connection import pg_connection
 from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
 from class_management_service.implementations.postgres.rows import to_student
-from class_management_service.implementations.sql_common import utc
 from class_management_service.models_db import STUDENT_EMAIL_INDEX, STUDENT_EXTERNAL_ID_INDEX
 from class_management_service.protocols import EventsFor, RosterImportRepositoryProtocol
 
@@ -83,7 +83,8 @@ async def _import(
                 raise ClassNotFoundError(missing)
             external_ids, emails = command.lookup_keys()
             rows = await connection.fetch(sql.LOAD_NAMED, owner, external_ids, emails)
-            plan = plan_import(command, [to_student(row) for row in rows])
+            with collector_paused():
+                plan = plan_import(command, [to_student(row) for row in rows])
             if plan.is_rejected:
                 return plan
             if plan.writes:
@@ -104,7 +105,7 @@ async def _write(connection: asyncpg.Connection, plan: ImportPlan, events: Event
     The builder is pure and holds the GIL only for itself; the event loop meanwhile mostly waits.
     """
     if len(plan.created) + len(plan.updated) >= EVENTS_IN_THREAD_FROM:
-        building = asyncio.ensure_future(asyncio.to_thread(events, plan))
+        building = asyncio.ensure_future(asyncio.to_thread(_built, events, plan))
         try:
             await _write_rows(connection, plan)
         except BaseException:
@@ -117,68 +118,26 @@ async def _write(connection: asyncpg.Connection, plan: ImportPlan, events: Event
         outbox = events(plan)
         await _write_rows(connection, plan)
     if outbox:
-        await connection.copy_records_to_table(
-            "event_outbox", records=_outbox_records(outbox), columns=sql.OUTBOX_COLUMNS
-        )
+        with collector_paused():
+            records = copy_rows.outbox_records(outbox)
+        await connection.copy_records_to_table("event_outbox", records=records, columns=sql.OUTBOX_COLUMNS)
+
+
+def _built(events: EventsFor[ImportPlan], plan: ImportPlan) -> Sequence[OutboxEvent]:
+    with collector_paused():
+        return events(plan)
 
 
 async def _write_rows(connection: asyncpg.Connection, plan: ImportPlan) -> None:
     if plan.created:
-        await connection.copy_records_to_table(
-            "students", records=_created_records(plan.created), columns=sql.STUDENT_COPY_COLUMNS
-        )
+        with collector_paused():
+            records = copy_rows.created_records(plan.created)
+        await connection.copy_records_to_table("students", records=records, columns=sql.STUDENT_COPY_COLUMNS)
     if plan.updated:
-        await connection.execute(sql.UPDATE_STUDENTS, *_updated_columns(plan))
+        await connection.execute(sql.UPDATE_STUDENTS, *copy_rows.updated_columns(plan))
     if plan.memberships:
-        memberships = [(m.class_id, m.student_id, utc(m.joined_at)) for m in plan.memberships]
+        with collector_paused():
+            records = copy_rows.membership_records(plan.memberships)
         await connection.copy_records_to_table(
-            "class_student_association", records=memberships, columns=sql.MEMBERSHIP_COLUMNS
+            "class_student_association", records=records, columns=sql.MEMBERSHIP_COLUMNS
         )
-
-
-def _created_records(created: Sequence[Student]) -> list[tuple[object, ...]]:
-    # Every student of one import was created at the same moment.
-    at = utc(created[0].created_at)
-    return [
-        (
-            s.id,
-            s.first_name,
-            s.last_name,
-            s.legal_full_name,
-            s.email,
-            s.external_id,
-            s.created_by_user_id,
-            at,
-            at,
-        )
-        for s in created
-    ]
-
-
-def _updated_columns(plan: ImportPlan) -> tuple[list[object], ...]:
-    students = [update.student for update in plan.updated]
-    return (
-        [s.id for s in students],
-        [s.first_name for s in students],
-        [s.last_name for s in students],
-        [s.legal_full_name for s in students],
-        [s.email for s in students],
-        [s.external_id for s in students],
-        [utc(s.updated_at) for s in students],
-    )
-
-
-def _outbox_records(events: Sequence[OutboxEvent]) -> list[tuple[object, ...]]:
-    return [
-        (
-            e.event_id,
-            e.topic,
-            e.aggregate_type,
-            str(e.aggregate_id),
-            e.user_id,
-            e.correlation_id,
-            e.envelope_json,
-            utc(e.occurred_at),
-        )
-        for e in events
-    ]
