@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import Student
 from class_management_service.domain.roster_import import ImportPlan, Membership
+from class_management_service.implementations.postgres.outbox_writer import outbox_arguments
 from class_management_service.implementations.sql_common import utc
 
 Record = tuple[object, ...]
@@ -67,3 +68,23 @@ def outbox_records(events: Sequence[OutboxEvent]) -> list[Record]:
         )
         for e in events
     ]
+
+
+def small_write_arguments(plan: ImportPlan, owner: str, events: Sequence[OutboxEvent]) -> tuple[object, ...]:
+    """The parameters of ``WRITE_SMALL``: the plan's rows and the events, one array per column."""
+    created, memberships = plan.created, plan.memberships
+    return (
+        [s.id for s in created],
+        [s.first_name for s in created],
+        [s.last_name for s in created],
+        [s.legal_full_name for s in created],
+        [s.email for s in created],
+        [s.external_id for s in created],
+        owner,
+        [utc(s.created_at) for s in created],
+        *updated_columns(plan),
+        [m.class_id for m in memberships],
+        [m.student_id for m in memberships],
+        [utc(m.joined_at) for m in memberships],
+        *outbox_arguments(events),
+    )

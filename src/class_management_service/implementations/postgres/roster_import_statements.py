@@ -8,6 +8,7 @@ publish order) follow the events' order.
 
 from __future__ import annotations
 
+from class_management_service.implementations.postgres.outbox_writer import outbox_insert
 from class_management_service.implementations.postgres.rows import CLASS_IDS_OF_STUDENT, STUDENT_COLUMNS
 
 IMPORT_LOCK_SPACE = 0x636D_7369  # "cmsi"
@@ -80,3 +81,31 @@ FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
             $7::timestamptz[])
      AS u(id, first_name, last_name, legal_full_name, email, external_id, updated_at)
 WHERE s.id = u.id"""
+
+# The whole write of a small import in one round trip: the created students ($1-$8, one array per
+# column but the owner $7), the updated students' fields ($9-$15, as UPDATE_STUDENTS), the
+# memberships ($16-$18), then the outbox rows from $19 on, inserted in array order. The
+# memberships' foreign-key checks run at the end of the statement, so they see the students
+# inserted beside them.
+WRITE_SMALL = f"""
+WITH created AS (
+    INSERT INTO students (id, first_name, last_name, legal_full_name, email, external_id,
+                          created_by_user_id, created_at, updated_at)
+    SELECT c.id, c.first_name, c.last_name, c.legal_full_name, c.email, c.external_id, $7::text,
+           c.created_at, c.created_at
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                $8::timestamptz[]) AS c(id, first_name, last_name, legal_full_name, email, external_id,
+                                        created_at)
+), updated AS (
+    UPDATE students s
+    SET first_name = u.first_name, last_name = u.last_name, legal_full_name = u.legal_full_name,
+        email = u.email, external_id = u.external_id, updated_at = u.updated_at
+    FROM unnest($9::uuid[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                $15::timestamptz[])
+         AS u(id, first_name, last_name, legal_full_name, email, external_id, updated_at)
+    WHERE s.id = u.id
+), joined AS (
+    INSERT INTO class_student_association (class_id, student_id, created_at)
+    SELECT m.class_id, m.student_id, m.joined_at
+    FROM unnest($16::uuid[], $17::uuid[], $18::timestamptz[]) AS m(class_id, student_id, joined_at)
+){outbox_insert(19)}"""
