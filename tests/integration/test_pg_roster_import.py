@@ -7,6 +7,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from class_management_service.domain.errors import RepositoryUnavailableError
-from class_management_service.domain.events import OutboxEvent
+from class_management_service.domain.events import STUDENT_UPDATED_TOPIC, OutboxEvent
 from class_management_service.domain.import_rows import ImportMode, ImportRow, RosterUpload, RowOutcome
 from class_management_service.domain.models import Actor, NewClass, NewStudent
 from class_management_service.domain.roster_import import ImportCommand, ImportPlan
@@ -123,6 +124,43 @@ async def test_a_5000_row_import_writes_students_memberships_and_outbox_rows_in_
     )
     assert again.counts[RowOutcome.UNCHANGED] == 5000
     assert await _scalar(clean_pg, "SELECT count(*) FROM event_outbox") == 5001
+
+
+async def test_a_5000_row_upsert_updates_every_student_and_joins_the_new_class(clean_pg: AsyncEngine) -> None:
+    owner, rows = unique_user(), _rows(5000)
+    first_class, second_class = await _add_class(clean_pg, owner), await _add_class(clean_pg, owner)
+    repository = AsyncpgRosterImportRepository(clean_pg)
+    created = await repository.import_students(_command(owner, rows, first_class), _Events(owner))
+    # Matched by external id: new names and emails, and a second class.
+    renamed = [replace(r, first_name=f"New{r.line}", email=f"new.{r.line}@example.com") for r in rows]
+    plan = await repository.import_students(
+        _command(owner, renamed, second_class, mode=ImportMode.UPSERT), _Events(owner)
+    )
+
+    assert plan.counts[RowOutcome.UPDATED] == 5000
+    assert [r.student_id for r in plan.results] == [r.student_id for r in created.results]
+    async with clean_pg.connect() as connection:
+        stored = (
+            await connection.execute(
+                text(
+                    "SELECT s.first_name, s.email, array_agg(m.class_id) FROM students s "
+                    "JOIN class_student_association m ON m.student_id = s.id "
+                    "WHERE s.created_by_user_id = :o GROUP BY s.id ORDER BY s.first_name"
+                ),
+                {"o": owner},
+            )
+        ).all()
+        outbox = (
+            await connection.execute(
+                text("SELECT aggregate_id, topic FROM event_outbox ORDER BY id OFFSET 5001")
+            )
+        ).all()
+    assert sorted((f"New{r.line}", f"new.{r.line}@example.com") for r in rows) == sorted(
+        (first, email) for first, email, _ in stored
+    )
+    assert all(set(classes) == {first_class, second_class} for _, _, classes in stored)
+    assert [aggregate_id for aggregate_id, _ in outbox[:-1]] == [str(u.student.id) for u in plan.updated]
+    assert {topic for _, topic in outbox[:-1]} == {STUDENT_UPDATED_TOPIC}
 
 
 async def test_a_single_create_taking_an_email_between_plan_and_write_makes_the_import_plan_again(
