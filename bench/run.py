@@ -120,7 +120,8 @@ async def _import(options: Options, services: dict[str, str]) -> dict[str, objec
         env = service_env(services, url, use_kafka=True, overrides=options.service_env)
         work_dir = CACHE_DIR / f"import-{uuid.uuid4().hex[:6]}"
         work_dir.mkdir(parents=True, exist_ok=True)
-        return await measure_import(url, env, options.import_rows, options.duration_s, work_dir)
+        rows, rounds = options.import_rows, options.import_rounds
+        return await measure_import(url, env, rows, options.duration_s, work_dir, rounds)
 
 
 async def _measure_service(
