@@ -103,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         "--import-rounds",
         type=_positive_int,
         default=3,
-        help="ceiling and big import measured alternately this many times; the median is reported (default 3)",
+        help="ceiling and big import alternately, this many times; the median is reported (default 3)",
     )
     add("--no-kafka", action="store_true", help="serve without Kafka: no relay, no relay numbers")
     add(
