@@ -1,16 +1,11 @@
-"""Roster imports in PostgreSQL through asyncpg: one transaction, bulk writes by COPY."""
+"""Roster imports in PostgreSQL through asyncpg: one transaction per import, per teacher at a time."""
 
 from __future__ import annotations
-
-import asyncio
-import contextlib
-from collections.abc import Sequence
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.domain.errors import ClassNotFoundError, RepositoryUnavailableError
-from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.roster_import import ImportCommand, ImportPlan, plan_import
 from class_management_service.implementations.bulk_work import collector_paused
@@ -19,6 +14,10 @@ from class_management_service.implementations.postgres import roster_import_stat
 from class_management_service.implementations.postgres.connection import pg_connection
 from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
+from class_management_service.implementations.postgres.roster_import_copy import (
+    RejectedPlanError,
+    plan_and_copy,
+)
 from class_management_service.implementations.postgres.rows import to_student
 from class_management_service.models_db import STUDENT_EMAIL_INDEX, STUDENT_EXTERNAL_ID_INDEX
 from class_management_service.protocols import EventsFor, RosterImportRepositoryProtocol
@@ -27,8 +26,8 @@ MAX_ATTEMPTS = 5
 """Plans per import when single-student writes keep taking its emails or external ids."""
 
 COPY_FROM = 1000
-"""Students an import creates or updates from which it writes by COPY, building its events in a
-thread meanwhile; below, one statement's round trip costs less than three COPYs and a thread hop."""
+"""Rows from which an import writes by COPY (``roster_import_copy``); below, one statement's round
+trip costs less than three COPYs and a thread hop."""
 
 _TAKEN_BY_ANOTHER_WRITE = frozenset({STUDENT_EMAIL_INDEX, STUDENT_EXTERNAL_ID_INDEX})
 
@@ -75,70 +74,29 @@ async def _import(
     events: EventsFor[ImportPlan],
     key: IdempotentWrite[ImportPlan] | None,
 ) -> ImportPlan:
-    owner, class_ids = command.owner, list(command.upload.class_ids)
+    owner, upload = command.owner, command.upload
     try:
         async with connection.transaction():
-            _, missing = await connection.fetchrow(sql.LOCK_AND_CHECK_CLASSES, class_ids, owner)
+            _, missing = await connection.fetchrow(sql.LOCK_AND_CHECK_CLASSES, list(upload.class_ids), owner)
             if missing:
                 raise ClassNotFoundError(missing)
-            external_ids, emails = command.lookup_keys()
-            rows = await connection.fetch(sql.LOAD_NAMED, owner, external_ids, emails)
-            with collector_paused():
-                plan = plan_import(command, [to_student(row) for row in rows])
-            if plan.is_rejected:
-                return plan
-            if plan.writes:
-                await _write(connection, plan, owner, events)
+            named = await connection.fetch(sql.LOAD_NAMED, owner, *command.lookup_keys())
+            existing = [to_student(row) for row in named]
+            if len(upload.rows) >= COPY_FROM and not upload.dry_run:
+                plan = await plan_and_copy(connection, command, existing, events)
+            else:
+                with collector_paused():
+                    plan = plan_import(command, existing)
+                if plan.is_rejected:
+                    return plan
+                if plan.writes:
+                    arguments = copy_rows.small_write_arguments(plan, owner, events(plan))
+                    await connection.execute(sql.WRITE_SMALL, *arguments)
             await complete_key(connection, key, plan)
             return plan
+    except RejectedPlanError as rejected:
+        return rejected.plan  # its students, already COPYed, were rolled back
     except asyncpg.UniqueViolationError as error:
         if error.constraint_name in _TAKEN_BY_ANOTHER_WRITE:
             raise _PlanOutdatedError() from error
         raise
-
-
-async def _write(
-    connection: asyncpg.Connection, plan: ImportPlan, owner: str, events: EventsFor[ImportPlan]
-) -> None:
-    """The plan's rows, then its events' outbox rows.
-
-    A small import sends everything in one statement (one round trip). A large one COPYs, and
-    builds its events in a worker thread while PostgreSQL inserts its students and memberships:
-    the two take similar time, one on each core, instead of one after the other. The builder is
-    pure and holds the GIL only for itself; the event loop meanwhile mostly waits.
-    """
-    if len(plan.created) + len(plan.updated) < COPY_FROM:
-        await connection.execute(sql.WRITE_SMALL, *copy_rows.small_write_arguments(plan, owner, events(plan)))
-        return
-    building = asyncio.ensure_future(asyncio.to_thread(_built, events, plan))
-    try:
-        await _write_rows(connection, plan)
-    except BaseException:
-        # A thread cannot be stopped: let it end before a retry; the write's error is the one to tell.
-        with contextlib.suppress(Exception):
-            await building
-        raise
-    outbox = await building
-    with collector_paused():
-        records = copy_rows.outbox_records(outbox)
-    await connection.copy_records_to_table("event_outbox", records=records, columns=sql.OUTBOX_COLUMNS)
-
-
-def _built(events: EventsFor[ImportPlan], plan: ImportPlan) -> Sequence[OutboxEvent]:
-    with collector_paused():
-        return events(plan)
-
-
-async def _write_rows(connection: asyncpg.Connection, plan: ImportPlan) -> None:
-    if plan.created:
-        with collector_paused():
-            records = copy_rows.created_records(plan.created)
-        await connection.copy_records_to_table("students", records=records, columns=sql.STUDENT_COPY_COLUMNS)
-    if plan.updated:
-        await connection.execute(sql.UPDATE_STUDENTS, *copy_rows.updated_columns(plan))
-    if plan.memberships:
-        with collector_paused():
-            records = copy_rows.membership_records(plan.memberships)
-        await connection.copy_records_to_table(
-            "class_student_association", records=records, columns=sql.MEMBERSHIP_COLUMNS
-        )

@@ -6,7 +6,8 @@ Columns in the order of ``roster_import_statements``' column lists. The moments 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.models import Student
@@ -22,22 +23,14 @@ def membership_records(memberships: Sequence[Membership]) -> list[Record]:
     return [(m.class_id, m.student_id, moments[m.joined_at]) for m in memberships]
 
 
-def created_records(created: Sequence[Student]) -> list[Record]:
-    moments = {at: utc(at) for at in {moment for s in created for moment in (s.created_at, s.updated_at)}}
-    return [
-        (
-            s.id,
-            s.first_name,
-            s.last_name,
-            s.legal_full_name,
-            s.email,
-            s.external_id,
-            s.created_by_user_id,
-            moments[s.created_at],
-            moments[s.updated_at],
-        )
-        for s in created
-    ]
+def created_records(created: Iterable[Student]) -> Iterator[Record]:
+    """One record per student, as ``created`` yields them (a COPY can take them while they are decided)."""
+    moments: dict[datetime, datetime] = {}
+    for s in created:
+        at = moments.get(s.created_at) or moments.setdefault(s.created_at, utc(s.created_at))
+        changed = moments.get(s.updated_at) or moments.setdefault(s.updated_at, utc(s.updated_at))
+        yield (s.id, s.first_name, s.last_name, s.legal_full_name, s.email, s.external_id,
+               s.created_by_user_id, at, changed)  # fmt: skip
 
 
 def updated_columns(plan: ImportPlan) -> tuple[list[object], ...]:
