@@ -13,11 +13,11 @@ def collector_paused() -> Iterator[None]:
 
     Why: a bulk write (a roster import's plan, events and COPY records) allocates a few objects
     per row for tens of thousands of rows. CPython starts a collection every 700 allocations, and
-    as those objects age into the older generations its collections walk them again and again:
-    in a 50,000-row import that was ~40% of the repository's CPU time, freeing nothing (the rows,
-    results and events hold no reference cycles; plain reference counting frees them). Used only
-    around synchronous work (no await inside), so no other request runs under it, except what
-    another thread does meanwhile; refcounting still frees everything acyclic, and the next
+    as those objects age into the older generations its collections walk them again and again, a
+    large share of a big import's CPU time, freeing nothing (the rows, results and events hold no
+    reference cycles; reference counting frees them). Used around synchronous work, or a COPY fed
+    by it (which yields to the event loop only when the socket is full), so little else runs
+    under it; reference counting still frees everything acyclic meanwhile, and the next
     collection after the block finds any cycle made during it.
 
     Nested or concurrent use is safe: only the block that found the collector on turns it back on.
