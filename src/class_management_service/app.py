@@ -23,6 +23,7 @@ from class_management_service.api.json_provider import OrjsonProvider
 from class_management_service.api.openapi import ClassManagementOpenAPIProvider
 from class_management_service.api.request_class import MatchedRouteRequest
 from class_management_service.api.request_hooks import install_request_hooks
+from class_management_service.api.roster_routes import roster_bp
 from class_management_service.api.slash_routing import SlashAgnosticMap
 from class_management_service.api.student_routes import student_bp
 from class_management_service.api.url_converters import ClassIdConverter
@@ -171,7 +172,7 @@ def create_app(settings: Settings | None = None, *override_providers: Provider) 
     if settings.cors_origins:
         install_cors(app, settings.cors_origins)
     app.url_map.converters["class_id"] = ClassIdConverter
-    for blueprint in (health_bp, docs_bp, class_bp, student_bp, batch_bp, internal_bp):
+    for blueprint in (health_bp, docs_bp, class_bp, roster_bp, student_bp, batch_bp, internal_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     QuartDishka(app=app, container=container)

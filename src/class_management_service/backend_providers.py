@@ -19,6 +19,7 @@ from class_management_service.implementations.memory.class_repository import InM
 from class_management_service.implementations.memory.dead_letters import InMemoryDeadLetterStore
 from class_management_service.implementations.memory.idempotency_store import InMemoryIdempotencyStore
 from class_management_service.implementations.memory.roster_import import InMemoryRosterImportRepository
+from class_management_service.implementations.memory.roster_repository import InMemoryClassRosterRepository
 from class_management_service.implementations.memory.store import InMemoryOutboxStats, InMemoryStore
 from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.implementations.observability.health_probes import (
@@ -39,6 +40,7 @@ from class_management_service.implementations.postgres.outbox_doorbell import Ou
 from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
 from class_management_service.implementations.postgres.relay_store import AsyncpgOutboxStore
 from class_management_service.implementations.postgres.roster_import import AsyncpgRosterImportRepository
+from class_management_service.implementations.postgres.roster_repository import AsyncpgClassRosterRepository
 from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.sqlite.association_repository import (
     SqlAlchemyAssociationRepository,
@@ -50,10 +52,12 @@ from class_management_service.implementations.sqlite.leadership import FileLockL
 from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
 from class_management_service.implementations.sqlite.relay_store import SqlAlchemyOutboxStore
 from class_management_service.implementations.sqlite.roster_import import SqlAlchemyRosterImportRepository
+from class_management_service.implementations.sqlite.roster_repository import SqlAlchemyClassRosterRepository
 from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
     ClassRepositoryProtocol,
+    ClassRosterRepositoryProtocol,
     DeadLetterStoreProtocol,
     HealthProbeProtocol,
     IdempotencyStoreProtocol,
@@ -95,6 +99,10 @@ class PostgresProvider(Provider):
         return AsyncpgStudentRepository(engine, doorbell)
 
     @provide
+    def roster(self, engine: AsyncEngine, doorbell: OutboxDoorbell) -> ClassRosterRepositoryProtocol:
+        return AsyncpgClassRosterRepository(engine, doorbell)
+
+    @provide
     def associations(self, engine: AsyncEngine, doorbell: OutboxDoorbell) -> AssociationRepositoryProtocol:
         return AsyncpgAssociationRepository(engine, doorbell)
 
@@ -117,6 +125,7 @@ class SqliteProvider(Provider):
     scope = Scope.APP
     classes = provide(SqlAlchemyClassRepository, provides=ClassRepositoryProtocol)
     students = provide(SqlAlchemyStudentRepository, provides=StudentRepositoryProtocol)
+    roster = provide(SqlAlchemyClassRosterRepository, provides=ClassRosterRepositoryProtocol)
     roster_imports = provide(SqlAlchemyRosterImportRepository, provides=RosterImportRepositoryProtocol)
     associations = provide(SqlAlchemyAssociationRepository, provides=AssociationRepositoryProtocol)
     dead_letters = provide(SqlAlchemyDeadLetterStore, provides=DeadLetterStoreProtocol)
@@ -145,6 +154,7 @@ class MemoryProvider(Provider):
     store = provide(InMemoryStore)
     classes = provide(InMemoryClassRepository, provides=ClassRepositoryProtocol)
     students = provide(InMemoryStudentRepository, provides=StudentRepositoryProtocol)
+    roster = provide(InMemoryClassRosterRepository, provides=ClassRosterRepositoryProtocol)
     roster_imports = provide(InMemoryRosterImportRepository, provides=RosterImportRepositoryProtocol)
     associations = provide(InMemoryAssociationRepository, provides=AssociationRepositoryProtocol)
     dead_letters = provide(InMemoryDeadLetterStore, provides=DeadLetterStoreProtocol)

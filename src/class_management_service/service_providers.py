@@ -12,6 +12,7 @@ from class_management_service.implementations.observability.health_probes import
 from class_management_service.protocols import (
     AssociationRepositoryProtocol,
     ClassRepositoryProtocol,
+    ClassRosterRepositoryProtocol,
     ClockProtocol,
     HealthProbeProtocol,
     IdempotencyStoreProtocol,
@@ -27,6 +28,7 @@ from class_management_service.services.health_service import HealthService
 from class_management_service.services.idempotency_service import IdempotencyService
 from class_management_service.services.relay_health_service import RelayHealthService
 from class_management_service.services.roster_import_service import RosterImportService
+from class_management_service.services.roster_service import ClassRosterService
 from class_management_service.services.student_service import StudentService
 
 
@@ -50,6 +52,12 @@ class ServiceProvider(Provider):
         metrics: MetricsRecorderProtocol,
     ) -> StudentService:
         return StudentService(students, classes, clock, metrics)
+
+    @provide
+    def roster_service(
+        self, roster: ClassRosterRepositoryProtocol, classes: ClassRepositoryProtocol, clock: ClockProtocol
+    ) -> ClassRosterService:
+        return ClassRosterService(roster, classes, clock)
 
     @provide
     def roster_import_service(

@@ -421,7 +421,9 @@ BAD_REQUESTS = [
     pytest.param(Bad("DELETE", STUDENT, 401, AUTH, auth="none"), id="student-delete-no-user"),
     # --- no such route / method
     pytest.param(Bad("GET", "/v1/nothing-here", 404, "RESOURCE_NOT_FOUND"), id="unknown-route"),
-    pytest.param(Bad("GET", CLASS + "/students", 404, "RESOURCE_NOT_FOUND"), id="unknown-subroute"),
+    pytest.param(Bad("GET", CLASS + "/teachers", 404, "RESOURCE_NOT_FOUND"), id="unknown-subroute"),
+    # A class's students are added (POST) and removed (DELETE); they are listed elsewhere.
+    pytest.param(Bad("GET", CLASS + "/students", 405, "METHOD_NOT_ALLOWED"), id="class-students-get"),
 ]
 
 

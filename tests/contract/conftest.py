@@ -32,19 +32,23 @@ from class_management_service.domain.models import (
 from class_management_service.implementations.memory.class_repository import InMemoryClassRepository
 from class_management_service.implementations.memory.idempotency_store import InMemoryIdempotencyStore
 from class_management_service.implementations.memory.roster_import import InMemoryRosterImportRepository
+from class_management_service.implementations.memory.roster_repository import InMemoryClassRosterRepository
 from class_management_service.implementations.memory.store import InMemoryOutboxStats, InMemoryStore
 from class_management_service.implementations.memory.student_repository import InMemoryStudentRepository
 from class_management_service.implementations.postgres.class_repository import AsyncpgClassRepository
 from class_management_service.implementations.postgres.idempotency_store import AsyncpgIdempotencyStore
 from class_management_service.implementations.postgres.outbox_stats import AsyncpgOutboxStats
+from class_management_service.implementations.postgres.roster_repository import AsyncpgClassRosterRepository
 from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from class_management_service.implementations.sqlite.class_repository import SqlAlchemyClassRepository
 from class_management_service.implementations.sqlite.idempotency_store import SqlAlchemyIdempotencyStore
 from class_management_service.implementations.sqlite.outbox_writer import SqlAlchemyOutboxStats
+from class_management_service.implementations.sqlite.roster_repository import SqlAlchemyClassRosterRepository
 from class_management_service.implementations.sqlite.student_repository import SqlAlchemyStudentRepository
 from class_management_service.models_db import event_outbox
 from class_management_service.protocols import (
     ClassRepositoryProtocol,
+    ClassRosterRepositoryProtocol,
     IdempotencyStoreProtocol,
     OutboxStatsProtocol,
     RosterImportRepositoryProtocol,
@@ -70,6 +74,7 @@ class Repos:
     keys: IdempotencyStoreProtocol
     # Built on first use, so a backend's other scenarios do not depend on its import module.
     roster_imports: Callable[[], RosterImportRepositoryProtocol]
+    roster: ClassRosterRepositoryProtocol
 
     @property
     def imports(self) -> RosterImportRepositoryProtocol:
@@ -185,6 +190,7 @@ def _memory_repos() -> Repos:
         outbox,
         InMemoryIdempotencyStore(store),
         lambda: InMemoryRosterImportRepository(store),
+        InMemoryClassRosterRepository(store),
     )
 
 
@@ -204,6 +210,7 @@ def _sql_repos(engine: AsyncEngine, *, is_postgres: bool = False) -> Repos:
             outbox,
             AsyncpgIdempotencyStore(engine),
             lambda: _postgres_roster_imports(engine),
+            AsyncpgClassRosterRepository(engine),
         )
     return Repos(
         SqlAlchemyClassRepository(engine),
@@ -212,6 +219,7 @@ def _sql_repos(engine: AsyncEngine, *, is_postgres: bool = False) -> Repos:
         outbox,
         SqlAlchemyIdempotencyStore(engine),
         lambda: _sqlite_roster_imports(engine),
+        SqlAlchemyClassRosterRepository(engine),
     )
 
 

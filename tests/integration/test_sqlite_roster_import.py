@@ -71,10 +71,10 @@ async def test_create_then_upsert_then_update_only(roster: Roster) -> None:
     second_class = await roster.classes.create(
         NewClass(uuid.uuid4(), "9C", "ENG5", roster.owner, START + timedelta(seconds=1)), no_events
     )
-    # By email, case-insensitively: Bo gets a new name, email spelling and the second class.
+    # By email, case-insensitively: Bo gets a new name, email spelling, external id and the second class.
     upsert = [
         row(2, "Alva", email="alva@school.se", external_id="s-1"),
-        row(3, "Bosse", email="BO@school.se"),
+        row(3, "Bosse", email="BO@school.se", external_id="s-2"),
         row(4, "Cleo", external_id="s-3"),
     ]
     upserted = await roster.run(upload(upsert, [class_id, second_class.id], ImportMode.UPSERT))
@@ -82,7 +82,11 @@ async def test_create_then_upsert_then_update_only(roster: Roster) -> None:
     assert outcomes(upserted) == [UPDATED, UPDATED, CREATED]
     stored = await roster.students()
     assert (stored[alva.id].email, stored[alva.id].first_name) == ("alva@school.se", "Alva")
-    assert (stored[bo.id].first_name, stored[bo.id].email) == ("Bosse", "BO@school.se")
+    assert (stored[bo.id].first_name, stored[bo.id].email, stored[bo.id].external_id) == (
+        "Bosse",
+        "BO@school.se",
+        "s-2",
+    )
     assert stored[bo.id].updated_at > bo.updated_at
     memberships = await roster.memberships()
     assert (bo.id, second_class.id) in memberships

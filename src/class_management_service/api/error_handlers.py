@@ -10,7 +10,7 @@ from quart import Quart, Response, current_app, g
 from werkzeug.exceptions import HTTPException
 
 from class_management_service.api.errors import AuthenticationError, RequestValidationError
-from class_management_service.domain import errors
+from class_management_service.domain import errors, roster_errors
 from class_management_service.error_log import error_fields
 
 log = structlog.get_logger(__name__)
@@ -21,12 +21,14 @@ STATUS_BY_ERROR: dict[type[errors.ClassManagementError], int] = {
     errors.MultipleCourseError: 400,
     errors.CourseNotFoundError: 400,
     errors.EmptyNameError: 400,
+    roster_errors.SameClassMoveError: 400,
     AuthenticationError: 401,
     errors.ClassNotFoundError: 404,
     errors.StudentNotFoundError: 404,
     errors.BatchNotFoundError: 404,
     errors.EssayNotFoundError: 404,
     errors.StudentNotInClassError: 404,
+    roster_errors.RosterTargetsNotFoundError: 404,
     errors.DuplicateStudentEmailError: 409,
     errors.DuplicateStudentExternalIdError: 409,
     errors.AssociationConflictError: 409,

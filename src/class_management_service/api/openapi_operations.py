@@ -48,6 +48,13 @@ OPERATIONS: dict[tuple[str, str], OperationDoc] = {
     ("PUT", "/v1/classes/<class_id:class_id>"): OperationDoc("Update a class", "classes"),
     ("DELETE", "/v1/classes/<class_id:class_id>"): OperationDoc("Delete a class", "classes"),
     ("GET", "/v1/classes/<class_id:class_id>/roster"): OperationDoc("A class's roster", "classes"),
+    ("POST", "/v1/classes/<class_id:class_id>/students"): OperationDoc("Add students to a class", "classes"),
+    ("DELETE", "/v1/classes/<class_id:class_id>/students"): OperationDoc(
+        "Remove students from a class", "classes"
+    ),
+    ("POST", "/v1/classes/<class_id:class_id>/students/move"): OperationDoc(
+        "Move students to another class", "classes"
+    ),
     ("POST", "/v1/classes/students"): OperationDoc("Create a student", "students"),
     ("GET", "/v1/classes/students"): OperationDoc("List or search the teacher's students", "students"),
     ("GET", "/v1/classes/students/<student_id>"): OperationDoc("Get a student", "students"),

@@ -45,6 +45,7 @@ from class_management_service.protocols.repositories import (
     IdempotencyStoreProtocol,
     StudentRepositoryProtocol,
 )
+from class_management_service.protocols.roster import ClassRosterRepositoryProtocol
 from class_management_service.protocols.roster_import import RosterImportRepositoryProtocol
 from class_management_service.protocols.runtime import ClockProtocol, IdFactory
 
@@ -52,6 +53,7 @@ __all__ = [
     "AssociationRepositoryProtocol",
     "BrokerState",
     "ClassRepositoryProtocol",
+    "ClassRosterRepositoryProtocol",
     "ClockProtocol",
     "ConsumerMetricsProtocol",
     "ConsumerStateProtocol",

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from class_management_service.config import Settings
 
+_WRITE_LOCK_WAIT_MS = 30_000
+
 
 def create_sqlite_engine(settings: Settings) -> AsyncEngine:
     """Build the engine (and the database file's directory); opens no connection until first use."""
@@ -54,6 +56,10 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # One writer at a time, and a large roster import holds the write lock for its whole
+    # transaction (about 5 s per 50,000 rows): other writers wait up to 30 s for it instead of
+    # the driver's 5 s, after which they answer 503.
+    cursor.execute(f"PRAGMA busy_timeout={_WRITE_LOCK_WAIT_MS}")
     cursor.close()
 
 
