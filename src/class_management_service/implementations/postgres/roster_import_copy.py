@@ -39,10 +39,10 @@ async def plan_and_copy(
     events: EventsFor[ImportPlan],
 ) -> ImportPlan:
     """Inside the caller's transaction: the plan, written (not for a dry run: plan it apart)."""
-    planning = ImportPlanning(command, existing)
     # The COPY reads the planner's output on the event loop's thread and yields to the loop only
     # when the socket is full: the collector stays paused for little else than this work.
     with collector_paused():
+        planning = ImportPlanning(command, existing)
         students = copy_rows.created_records(planning.created_students())
         await connection.copy_records_to_table("students", records=students, columns=sql.STUDENT_COPY_COLUMNS)
         plan = planning.plan()
