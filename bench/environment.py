@@ -73,6 +73,25 @@ def asyncpg_dsn(database_url: str) -> str:
     return database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
+def service_env(
+    services: dict[str, str], database_url: str, use_kafka: bool, overrides: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Production defaults (LOG_LEVEL INFO, JSON logs), this run's services, then any experiment overrides."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    kafka = services[f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS"] if use_kafka else ""
+    run_settings = {
+        f"{ENV_PREFIX}DATABASE_URL": database_url,
+        f"{ENV_PREFIX}HOST": "127.0.0.1",
+        f"{ENV_PREFIX}PORT": str(free_port()),
+        f"{ENV_PREFIX}RELAY_METRICS_PORT": str(free_port()),  # the relay process's /healthz, /metrics
+        f"{ENV_PREFIX}LOG_LEVEL": "INFO",
+        f"{ENV_PREFIX}LOG_FORMAT": "json",
+        f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS": kafka,
+        f"{ENV_PREFIX}REDIS_URL": services[f"{ENV_PREFIX}REDIS_URL"],
+    }
+    return inherited | run_settings | (overrides or {})
+
+
 def _cpu_model() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):

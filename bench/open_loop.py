@@ -73,10 +73,16 @@ async def run_open_loop(
     tag: str,
 ) -> dict[str, object]:
     """Offer ``rate`` req/s for ``duration_s``; latency percentiles in ms and the non-2xx count."""
-    vegeta = await vegeta_path()
     targets = work_dir / f"{scenario.name}-{tag}.targets"
-    results = work_dir / f"{scenario.name}-{tag}.bin"
     targets.write_text(_targets(scenario, base_url, seeded, rate * duration_s + rate, tag))
+    return await attack(
+        targets, rate=rate, duration_s=duration_s, results=work_dir / f"{scenario.name}-{tag}.bin"
+    )
+
+
+async def attack(targets: Path, *, rate: int, duration_s: int, results: Path) -> dict[str, object]:
+    """vegeta at ``rate`` req/s for ``duration_s`` over the JSON ``targets`` file, summarised."""
+    vegeta = await vegeta_path()
     await _run(
         vegeta,
         "attack",

@@ -48,15 +48,23 @@ async def drain_backlog(
             *RELAY_COMMAND, cwd=REPO_ROOT, env=relay_env, stdout=log, stderr=log
         )
     try:
-        pending_at_first = await _wait_for_progress(dsn, backlog, relay, timeout_s=60.0)
-        first_progress = time.monotonic()
-        left = await _wait_for_empty(dsn, relay, timeout_s)
-        finished = time.monotonic()
-        cpu_s = cpu_seconds(process_tree(relay.pid))
+        return await drain_pending(dsn, backlog, relay, started, timeout_s)
     finally:
         if relay.returncode is None:
             relay.terminate()
         await relay.wait()
+
+
+async def drain_pending(
+    dsn: str, backlog: int, relay: Process, started: float, timeout_s: float = 300.0
+) -> dict[str, object]:
+    """Time the running ``relay`` (started at ``started``, monotonic) until ``backlog`` pending
+    events are published; events/s from its first published batch."""
+    pending_at_first = await _wait_for_progress(dsn, backlog, relay, timeout_s=60.0)
+    first_progress = time.monotonic()
+    left = await _wait_for_empty(dsn, relay, timeout_s)
+    finished = time.monotonic()
+    cpu_s = cpu_seconds(process_tree(relay.pid))
     drained = backlog - left
     return {
         "backlog": backlog,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import ingest_report
+from bench import import_report, ingest_report
 from bench.scenarios import SCENARIOS_BY_NAME
 
 OPEN_LOOP_P50_MS = 5.0
@@ -223,7 +223,11 @@ def render(results: Result) -> str:
         ]
     relay = {key: value for key, value in results["relay"].items() if key != "drain"}
     parts += [f"Relay: {relay}; drain: {results['relay'].get('drain')}"]
-    parts += [*ingest_report.section(results.get("ingest")), "## Targets (1 worker)"]
+    parts += [
+        *ingest_report.section(results.get("ingest")),
+        *import_report.section(results.get("import")),
+        "## Targets (1 worker)",
+    ]
     parts += [targets_list(results["targets"]), f"Overall: {results['status']}"]
     profiles = profile_section({"ceiling": results["ceiling"], **results["scenarios"]})
     if profiles:

@@ -3,7 +3,8 @@
 Order: fresh database → database ceiling (raw asyncpg, before the service starts) → service with
 the production command → seed → framework ceiling and each scenario → the same with the
 production worker count → relay backlog drain on its own fresh database → suggestions ingestion
-(repository and its database ceiling) on another → table and JSON.
+(repository and its database ceiling) on another → roster import (route and its COPY ceiling) on
+another → table and JSON.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import os
 import sys
 import time
 import uuid
@@ -25,12 +25,13 @@ from bench.environment import (
     CACHE_DIR,
     ENV_PREFIX,
     asyncpg_dsn,
-    free_port,
     fresh_database,
     machine_info,
     production_durability,
+    service_env,
 )
 from bench.environment import services_env as read_services_env
+from bench.import_bench import measure_import
 from bench.ingest_bench import measure_ingest
 from bench.measure import RunContext, measure
 from bench.open_loop import vegeta_path
@@ -42,25 +43,6 @@ from bench.scenarios import CEILING, Scenario
 from bench.seed import SeededData, seed
 from bench.server import start_service
 from bench.summary import ServerRun, assemble
-
-
-def _service_env(
-    services: dict[str, str], database_url: str, use_kafka: bool, overrides: dict[str, str] | None = None
-) -> dict[str, str]:
-    """Production defaults (LOG_LEVEL INFO, JSON logs), this run's services, then any experiment overrides."""
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
-    kafka = services[f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS"] if use_kafka else ""
-    run_settings = {
-        f"{ENV_PREFIX}DATABASE_URL": database_url,
-        f"{ENV_PREFIX}HOST": "127.0.0.1",
-        f"{ENV_PREFIX}PORT": str(free_port()),
-        f"{ENV_PREFIX}RELAY_METRICS_PORT": str(free_port()),  # the relay process's /healthz, /metrics
-        f"{ENV_PREFIX}LOG_LEVEL": "INFO",
-        f"{ENV_PREFIX}LOG_FORMAT": "json",
-        f"{ENV_PREFIX}KAFKA_BOOTSTRAP_SERVERS": kafka,
-        f"{ENV_PREFIX}REDIS_URL": services[f"{ENV_PREFIX}REDIS_URL"],
-    }
-    return inherited | run_settings | (overrides or {})
 
 
 async def _serve_and_measure(
@@ -114,7 +96,7 @@ async def _relay_drain(options: Options, services: dict[str, str]) -> dict[str, 
     if not options.use_kafka or not options.relay_backlog:
         return {"status": "skipped"}
     async with fresh_database(services, "relay", keep=options.keep_db) as url:
-        env = _service_env(services, url, use_kafka=True, overrides=options.service_env)
+        env = service_env(services, url, use_kafka=True, overrides=options.service_env)
         print(f"relay: draining a backlog of {options.relay_backlog:,} events …", flush=True)
         try:
             return await drain_backlog(url, env, options.relay_backlog, CACHE_DIR / "relay.log")
@@ -131,6 +113,17 @@ async def _ingest(options: Options, services: dict[str, str]) -> dict[str, objec
         return await measure_ingest(url, options.ingest_essays, options.ingest_concurrency, limit_s)
 
 
+async def _import(options: Options, services: dict[str, str]) -> dict[str, object]:
+    if not options.import_rows or not options.use_kafka:
+        return {"status": "skipped"}
+    async with fresh_database(services, "import", keep=options.keep_db) as url:
+        env = service_env(services, url, use_kafka=True, overrides=options.service_env)
+        work_dir = CACHE_DIR / f"import-{uuid.uuid4().hex[:6]}"
+        work_dir.mkdir(parents=True, exist_ok=True)
+        rows, rounds = options.import_rows, options.import_rounds
+        return await measure_import(url, env, rows, options.duration_s, work_dir, rounds)
+
+
 async def _measure_service(
     options: Options, services: dict[str, str]
 ) -> tuple[dict[str, object], dict[str, object], ServerRun, ServerRun | None]:
@@ -143,7 +136,7 @@ async def _measure_service(
         print(f"database ceiling: raw asyncpg, {options.connections} clients …", flush=True)
         db_ceiling = await measure_db_ceiling(asyncpg_dsn(url), options.connections, options.duration_s)
     async with fresh_database(services, "main", keep=options.keep_db) as url:
-        env = _service_env(services, url, options.use_kafka, options.service_env)
+        env = service_env(services, url, options.use_kafka, options.service_env)
         main, seeded = await _serve_and_measure(options, env, options.workers, options.scenarios, None)
         scaled = None
         if options.scaling_workers:
@@ -166,6 +159,7 @@ async def run(options: Options) -> dict[str, Any]:
         machine, db_ceiling, main, scaled = await _measure_service(options, services)
         drain = await _relay_drain(options, services)
         ingest = await _ingest(options, services)
+        imported = await _import(options, services)
     return assemble(
         options,
         machine={**machine, "postgres_durability": durability},
@@ -174,6 +168,7 @@ async def run(options: Options) -> dict[str, Any]:
         scaled=scaled,
         drain=drain,
         ingest=ingest,
+        imported=imported,
         elapsed_s=time.time() - started,
     )
 

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench import ingest_report, report
+from bench import import_report, ingest_report, report
 from bench.options import Options
 
 
@@ -65,11 +65,13 @@ def assemble(
     scaled: ServerRun | None,
     drain: dict[str, object],
     ingest: dict[str, Any],
+    imported: dict[str, Any],
     elapsed_s: float,
 ) -> dict[str, Any]:
     """The results document: headline numbers, settings, targets and the scaling run."""
     report.add_ceiling_ratios(main.scenarios, main.ceiling)
     relay = _relay_summary(drain, main.scenarios) if options.use_kafka else {}
+    import_report.add_single_create_ratio(imported, main.scenarios)
     failed = [n for n, r in main.scenarios.items() if r["status"] != "OK"] + (
         [] if main.ceiling["status"] == "OK" else ["ceiling"]
     )
@@ -86,7 +88,10 @@ def assemble(
         "relay": relay,
         "rss_mb": main.rss_mb,
         "ingest": ingest,
-        "targets": report.targets(main.scenarios, relay) + ingest_report.targets(ingest),
+        "import": imported,
+        "targets": report.targets(main.scenarios, relay)
+        + ingest_report.targets(ingest)
+        + import_report.targets(imported),
     }
     if scaled is not None:
         scaled_all = {"ceiling": scaled.ceiling, **scaled.scenarios}

@@ -7,16 +7,26 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from class_management_service.domain.errors import RepositoryUnavailableError
-from class_management_service.domain.events import OutboxEvent
-from class_management_service.domain.import_rows import ImportMode, ImportRow, RosterUpload, RowOutcome
+from class_management_service.domain.events import STUDENT_UPDATED_TOPIC, OutboxEvent
+from class_management_service.domain.import_rows import (
+    FieldError,
+    ImportMode,
+    ImportRow,
+    InvalidRow,
+    ParsedRow,
+    RosterUpload,
+    RowOutcome,
+)
 from class_management_service.domain.models import Actor, NewClass, NewStudent
 from class_management_service.domain.roster_import import ImportCommand, ImportPlan
 from class_management_service.domain.roster_import_events import import_events
@@ -24,7 +34,7 @@ from class_management_service.implementations.postgres.class_repository import A
 from class_management_service.implementations.postgres.roster_import import AsyncpgRosterImportRepository
 from class_management_service.implementations.postgres.student_repository import AsyncpgStudentRepository
 from tests.conftest import unique_user
-from tests.integration.conftest import services
+from tests.integration.conftest import services, wait_until
 from tests.integration.repository_helpers import AT, no_events
 
 
@@ -35,7 +45,7 @@ def _rows(count: int, tag: str = "s") -> list[ImportRow]:
     ]
 
 
-def _command(owner: str, rows: Sequence[ImportRow], *class_ids: UUID, **options: Any) -> ImportCommand:
+def _command(owner: str, rows: Sequence[ParsedRow], *class_ids: UUID, **options: Any) -> ImportCommand:
     upload = RosterUpload(rows, tuple(class_ids), **options)
     return ImportCommand(owner, upload, AT, uuid.uuid4)
 
@@ -125,6 +135,43 @@ async def test_a_5000_row_import_writes_students_memberships_and_outbox_rows_in_
     assert await _scalar(clean_pg, "SELECT count(*) FROM event_outbox") == 5001
 
 
+async def test_a_5000_row_upsert_updates_every_student_and_joins_the_new_class(clean_pg: AsyncEngine) -> None:
+    owner, rows = unique_user(), _rows(5000)
+    first_class, second_class = await _add_class(clean_pg, owner), await _add_class(clean_pg, owner)
+    repository = AsyncpgRosterImportRepository(clean_pg)
+    created = await repository.import_students(_command(owner, rows, first_class), _Events(owner))
+    # Matched by external id: new names and emails, and a second class.
+    renamed = [replace(r, first_name=f"New{r.line}", email=f"new.{r.line}@example.com") for r in rows]
+    plan = await repository.import_students(
+        _command(owner, renamed, second_class, mode=ImportMode.UPSERT), _Events(owner)
+    )
+
+    assert plan.counts[RowOutcome.UPDATED] == 5000
+    assert [r.student_id for r in plan.results] == [r.student_id for r in created.results]
+    async with clean_pg.connect() as connection:
+        stored = (
+            await connection.execute(
+                text(
+                    "SELECT s.first_name, s.email, array_agg(m.class_id) FROM students s "
+                    "JOIN class_student_association m ON m.student_id = s.id "
+                    "WHERE s.created_by_user_id = :o GROUP BY s.id ORDER BY s.first_name"
+                ),
+                {"o": owner},
+            )
+        ).all()
+        outbox = (
+            await connection.execute(
+                text("SELECT aggregate_id, topic FROM event_outbox ORDER BY id OFFSET 5001")
+            )
+        ).all()
+    assert sorted((f"New{r.line}", f"new.{r.line}@example.com") for r in rows) == sorted(
+        (first, email) for first, email, _ in stored
+    )
+    assert all(set(classes) == {first_class, second_class} for _, _, classes in stored)
+    assert [aggregate_id for aggregate_id, _ in outbox[:-1]] == [str(u.student.id) for u in plan.updated]
+    assert {topic for _, topic in outbox[:-1]} == {STUDENT_UPDATED_TOPIC}
+
+
 async def test_a_single_create_taking_an_email_between_plan_and_write_makes_the_import_plan_again(
     clean_pg: AsyncEngine, postgres_url: str
 ) -> None:
@@ -194,3 +241,70 @@ async def test_postgresql_stopping_mid_import_changes_nothing(clean_pg: AsyncEng
     )
     assert await _scalar(clean_pg, "SELECT count(*) FROM class_student_association") == 0
     assert await _scalar(clean_pg, "SELECT count(*) FROM event_outbox") == 0
+
+
+async def test_a_large_atomic_import_with_an_invalid_last_row_writes_nothing(clean_pg: AsyncEngine) -> None:
+    # Its students are COPYed while the rows are decided: the rejection rolls them back.
+    invalid = InvalidRow(5000, (FieldError("email", "not an email"),))
+    owner = unique_user()
+    rows: list[ParsedRow] = [*_rows(3000), invalid]
+    class_id = await _add_class(clean_pg, owner)
+    plan = await AsyncpgRosterImportRepository(clean_pg).import_students(
+        _command(owner, rows, class_id, atomic=True), _Events(owner)
+    )
+
+    assert plan.is_rejected
+    assert plan.counts[RowOutcome.INVALID] == 1
+    students = "SELECT count(*) FROM students WHERE created_by_user_id = :o"
+    assert await _scalar(clean_pg, students, o=owner) == 0
+    assert await _scalar(clean_pg, "SELECT count(*) FROM event_outbox") == 0
+
+
+async def test_a_large_dry_run_writes_nothing(clean_pg: AsyncEngine) -> None:
+    owner = unique_user()
+    plan = await AsyncpgRosterImportRepository(clean_pg).import_students(
+        _command(owner, _rows(3000), dry_run=True), _Events(owner)
+    )
+
+    assert plan.counts[RowOutcome.CREATED] == 3000
+    students = "SELECT count(*) FROM students WHERE created_by_user_id = :o"
+    assert await _scalar(clean_pg, students, o=owner) == 0
+
+
+async def test_a_large_import_waiting_on_an_email_another_write_commits_plans_again(
+    clean_pg: AsyncEngine, postgres_url: str
+) -> None:
+    owner, rows = unique_user(), _rows(3000)
+    taken = rows[2500]
+    other = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        holding = other.transaction()
+        await holding.start()
+        await other.execute(
+            "INSERT INTO students (id, first_name, last_name, legal_full_name, email, created_by_user_id, "
+            "created_at, updated_at) VALUES ($1, 'Other', 'Name', 'Other Name', $2, $3, $4, $4)",
+            uuid.uuid4(),
+            taken.email,
+            owner,
+            AT,
+        )
+        events = _Events(owner)
+        importing = asyncio.create_task(
+            AsyncpgRosterImportRepository(clean_pg).import_students(_command(owner, rows), events)
+        )
+
+        async def import_waits_on_the_email() -> bool:
+            waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> $1"
+            return bool(await other.fetchval(waiting, other.get_server_pid()))
+
+        await wait_until(import_waits_on_the_email, what="the import's COPY waiting on the email")
+        await holding.commit()
+        plan = await importing
+    finally:
+        await other.close()
+
+    assert events.calls == 1  # the first plan never reached its events: its COPY was refused
+    assert plan.results[2500].outcome is RowOutcome.SKIPPED
+    assert plan.counts[RowOutcome.CREATED] == 2999
+    students = "SELECT count(*) FROM students WHERE created_by_user_id = :o"
+    assert await _scalar(clean_pg, students, o=owner) == 3000

@@ -6,8 +6,8 @@ calls ``plan_import`` and writes what the plan says: pure, so one set of rules s
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
@@ -88,14 +88,39 @@ class ImportPlan:
 
 def plan_import(command: ImportCommand, existing: Iterable[Student]) -> ImportPlan:
     """Decide every row against ``existing``: the owner's students that ``lookup_keys`` name."""
-    upload, planner = command.upload, _Planner(command)
-    matches = match_rows(upload.rows, existing)
-    results = [planner.decide(row, matches.get(row.line)) for row in upload.rows]
-    counts = Counter(result.outcome for result in results)
-    if upload.atomic and counts[RowOutcome.INVALID]:
-        return ImportPlan(upload, tuple(results), (), (), (), counts)
-    created, updated = tuple(planner.created), tuple(planner.updated)
-    return ImportPlan(upload, tuple(results), created, updated, tuple(planner.memberships), counts)
+    planning = ImportPlanning(command, existing)
+    deque(planning.created_students(), maxlen=0)
+    return planning.plan()
+
+
+class ImportPlanning:
+    """``plan_import`` row by row: a backend may write each created student while later rows are decided."""
+
+    def __init__(self, command: ImportCommand, existing: Iterable[Student]) -> None:
+        self._upload, self._planner = command.upload, _Planner(command)
+        self._matches = match_rows(self._upload.rows, existing)
+        self._results: list[RowResult] = []
+
+    def created_students(self) -> Iterator[Student]:
+        """Decides every row in order; yields each created student as soon as its row is decided."""
+        planner, matches, results = self._planner, self._matches, self._results
+        created = planner.created
+        for row in self._upload.rows:
+            count = len(created)
+            results.append(planner.decide(row, matches.get(row.line)))
+            if len(created) > count:
+                yield created[-1]
+
+    def plan(self) -> ImportPlan:
+        """The plan, once ``created_students`` is consumed; a backend undoes its writes if it is rejected."""
+        upload, planner, results = self._upload, self._planner, tuple(self._results)
+        if len(results) != len(upload.rows):
+            raise RuntimeError("plan() before every row was decided")
+        counts = Counter(result.outcome for result in results)
+        if upload.atomic and counts[RowOutcome.INVALID]:
+            return ImportPlan(upload, results, (), (), (), counts)
+        created, updated = tuple(planner.created), tuple(planner.updated)
+        return ImportPlan(upload, results, created, updated, tuple(planner.memberships), counts)
 
 
 class _Planner:

@@ -1,34 +1,33 @@
-"""Roster imports in PostgreSQL through asyncpg: one transaction, bulk writes by COPY."""
+"""Roster imports in PostgreSQL through asyncpg: one transaction per import, per teacher at a time."""
 
 from __future__ import annotations
-
-import asyncio
-import contextlib
-from collections.abc import Sequence
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from class_management_service.domain.errors import ClassNotFoundError, RepositoryUnavailableError
-from class_management_service.domain.events import OutboxEvent
 from class_management_service.domain.idempotency import IdempotentWrite
-from class_management_service.domain.models import Student
 from class_management_service.domain.roster_import import ImportCommand, ImportPlan, plan_import
+from class_management_service.implementations.bulk_work import collector_paused
+from class_management_service.implementations.postgres import roster_import_records as copy_rows
 from class_management_service.implementations.postgres import roster_import_statements as sql
 from class_management_service.implementations.postgres.connection import pg_connection
 from class_management_service.implementations.postgres.idempotency_store import complete_key
 from class_management_service.implementations.postgres.outbox_doorbell import OutboxDoorbell
-from class_management_service.implementations.postgres.rows import Record
-from class_management_service.implementations.sql_common import utc
+from class_management_service.implementations.postgres.roster_import_copy import (
+    RejectedPlanError,
+    plan_and_copy,
+)
+from class_management_service.implementations.postgres.rows import to_student
 from class_management_service.models_db import STUDENT_EMAIL_INDEX, STUDENT_EXTERNAL_ID_INDEX
 from class_management_service.protocols import EventsFor, RosterImportRepositoryProtocol
 
 MAX_ATTEMPTS = 5
 """Plans per import when single-student writes keep taking its emails or external ids."""
 
-EVENTS_IN_THREAD_FROM = 1000
-"""Students an import creates or updates from which a thread builds its events (a thread's hop
-costs more than building a small import's events)."""
+COPY_FROM = 1000
+"""Rows from which an import writes by COPY (``roster_import_copy``); below, one statement's round
+trip costs less than three COPYs and a thread hop."""
 
 _TAKEN_BY_ANOTHER_WRITE = frozenset({STUDENT_EMAIL_INDEX, STUDENT_EXTERNAL_ID_INDEX})
 
@@ -75,125 +74,29 @@ async def _import(
     events: EventsFor[ImportPlan],
     key: IdempotentWrite[ImportPlan] | None,
 ) -> ImportPlan:
-    owner, class_ids = command.owner, list(command.upload.class_ids)
+    owner, upload = command.owner, command.upload
     try:
         async with connection.transaction():
-            _, missing = await connection.fetchrow(sql.LOCK_AND_CHECK_CLASSES, class_ids, owner)
+            _, missing = await connection.fetchrow(sql.LOCK_AND_CHECK_CLASSES, list(upload.class_ids), owner)
             if missing:
                 raise ClassNotFoundError(missing)
-            external_ids, emails = command.lookup_keys()
-            rows = await connection.fetch(sql.LOAD_NAMED, owner, external_ids, emails)
-            plan = plan_import(command, [_to_student(row) for row in rows])
-            if plan.is_rejected:
-                return plan
-            if plan.writes:
-                await _write(connection, plan, events)
+            named = await connection.fetch(sql.LOAD_NAMED, owner, *command.lookup_keys())
+            existing = [to_student(row) for row in named]
+            if len(upload.rows) >= COPY_FROM and not upload.dry_run:
+                plan = await plan_and_copy(connection, command, existing, events)
+            else:
+                with collector_paused():
+                    plan = plan_import(command, existing)
+                if plan.is_rejected:
+                    return plan
+                if plan.writes:
+                    arguments = copy_rows.small_write_arguments(plan, owner, events(plan))
+                    await connection.execute(sql.WRITE_SMALL, *arguments)
             await complete_key(connection, key, plan)
             return plan
+    except RejectedPlanError as rejected:
+        return rejected.plan  # its students, already COPYed, were rolled back
     except asyncpg.UniqueViolationError as error:
         if error.constraint_name in _TAKEN_BY_ANOTHER_WRITE:
             raise _PlanOutdatedError() from error
         raise
-
-
-async def _write(connection: asyncpg.Connection, plan: ImportPlan, events: EventsFor[ImportPlan]) -> None:
-    """The plan's rows, then its events' outbox rows.
-
-    A large import builds its events in a worker thread while PostgreSQL inserts its students and
-    memberships: the two take similar time, one on each core, instead of one after the other.
-    The builder is pure and holds the GIL only for itself; the event loop meanwhile mostly waits.
-    """
-    if len(plan.created) + len(plan.updated) >= EVENTS_IN_THREAD_FROM:
-        building = asyncio.ensure_future(asyncio.to_thread(events, plan))
-        try:
-            await _write_rows(connection, plan)
-        except BaseException:
-            # A thread cannot be stopped: let it end before a retry; the write's error is the one to tell.
-            with contextlib.suppress(Exception):
-                await building
-            raise
-        outbox = await building
-    else:
-        outbox = events(plan)
-        await _write_rows(connection, plan)
-    if outbox:
-        await connection.copy_records_to_table(
-            "event_outbox", records=_outbox_records(outbox), columns=sql.OUTBOX_COLUMNS
-        )
-
-
-async def _write_rows(connection: asyncpg.Connection, plan: ImportPlan) -> None:
-    if plan.created:
-        await connection.copy_records_to_table(
-            "students", records=_created_records(plan.created), columns=sql.STUDENT_COLUMNS
-        )
-    if plan.updated:
-        await connection.execute(sql.UPDATE_STUDENTS, *_updated_columns(plan))
-    if plan.memberships:
-        memberships = [(m.class_id, m.student_id, utc(m.joined_at)) for m in plan.memberships]
-        await connection.copy_records_to_table(
-            "class_student_association", records=memberships, columns=sql.MEMBERSHIP_COLUMNS
-        )
-
-
-def _created_records(created: Sequence[Student]) -> list[tuple[object, ...]]:
-    # Every student of one import was created at the same moment.
-    at = utc(created[0].created_at)
-    return [
-        (
-            s.id,
-            s.first_name,
-            s.last_name,
-            s.legal_full_name,
-            s.email,
-            s.external_id,
-            s.created_by_user_id,
-            at,
-            at,
-        )
-        for s in created
-    ]
-
-
-def _updated_columns(plan: ImportPlan) -> tuple[list[object], ...]:
-    students = [update.student for update in plan.updated]
-    return (
-        [s.id for s in students],
-        [s.first_name for s in students],
-        [s.last_name for s in students],
-        [s.legal_full_name for s in students],
-        [s.email for s in students],
-        [s.external_id for s in students],
-        [utc(s.updated_at) for s in students],
-    )
-
-
-def _outbox_records(events: Sequence[OutboxEvent]) -> list[tuple[object, ...]]:
-    return [
-        (
-            e.event_id,
-            e.topic,
-            e.aggregate_type,
-            str(e.aggregate_id),
-            e.user_id,
-            e.correlation_id,
-            e.envelope_json,
-            utc(e.occurred_at),
-        )
-        for e in events
-    ]
-
-
-def _to_student(row: Record) -> Student:
-    return Student(
-        id=row["id"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        legal_full_name=row["legal_full_name"],
-        email=row["email"],
-        class_ids=tuple(row["class_ids"]),
-        created_by_user_id=row["created_by_user_id"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        external_id=row["external_id"],
-    )

@@ -8,6 +8,9 @@ publish order) follow the events' order.
 
 from __future__ import annotations
 
+from class_management_service.implementations.postgres.outbox_writer import outbox_insert
+from class_management_service.implementations.postgres.rows import CLASS_IDS_OF_STUDENT, STUDENT_COLUMNS
+
 IMPORT_LOCK_SPACE = 0x636D_7369  # "cmsi"
 """The first key of ``pg_advisory_xact_lock(int4, int4)``: a key space of its own, which never
 meets the single bigint keys ``postgres.leadership`` takes (PostgreSQL keeps the two forms apart)."""
@@ -32,11 +35,8 @@ SELECT pg_advisory_xact_lock({IMPORT_LOCK_SPACE}, hashtext($2::text)),
 # statement of its own, so its snapshot holds every import of the teacher committed before.
 # The row locks keep single-student updates and deletes off them until the import commits, so
 # the plan decides on their current state and their events stay in commit order.
-LOAD_NAMED = """
-SELECT s.id, s.first_name, s.last_name, s.legal_full_name, s.email, s.external_id,
-       s.created_by_user_id, s.created_at, s.updated_at,
-       ARRAY(SELECT m.class_id FROM class_student_association m
-             WHERE m.student_id = s.id ORDER BY m.created_at, m.class_id) AS class_ids
+LOAD_NAMED = f"""
+SELECT {STUDENT_COLUMNS}, {CLASS_IDS_OF_STUDENT}
 FROM students s
 WHERE s.id IN (
     SELECT n.id FROM students n
@@ -47,7 +47,7 @@ WHERE s.id IN (
 )
 FOR NO KEY UPDATE OF s"""
 
-STUDENT_COLUMNS = (
+STUDENT_COPY_COLUMNS = (
     "id",
     "first_name",
     "last_name",
@@ -81,3 +81,31 @@ FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
             $7::timestamptz[])
      AS u(id, first_name, last_name, legal_full_name, email, external_id, updated_at)
 WHERE s.id = u.id"""
+
+# The whole write of a small import in one round trip: the created students ($1-$8, one array per
+# column but the owner $7), the updated students' fields ($9-$15, as UPDATE_STUDENTS), the
+# memberships ($16-$18), then the outbox rows from $19 on, inserted in array order. The
+# memberships' foreign-key checks run at the end of the statement, so they see the students
+# inserted beside them.
+WRITE_SMALL = f"""
+WITH created AS (
+    INSERT INTO students (id, first_name, last_name, legal_full_name, email, external_id,
+                          created_by_user_id, created_at, updated_at)
+    SELECT c.id, c.first_name, c.last_name, c.legal_full_name, c.email, c.external_id, $7::text,
+           c.created_at, c.created_at
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                $8::timestamptz[]) AS c(id, first_name, last_name, legal_full_name, email, external_id,
+                                        created_at)
+), updated AS (
+    UPDATE students s
+    SET first_name = u.first_name, last_name = u.last_name, legal_full_name = u.legal_full_name,
+        email = u.email, external_id = u.external_id, updated_at = u.updated_at
+    FROM unnest($9::uuid[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                $15::timestamptz[])
+         AS u(id, first_name, last_name, legal_full_name, email, external_id, updated_at)
+    WHERE s.id = u.id
+), joined AS (
+    INSERT INTO class_student_association (class_id, student_id, created_at)
+    SELECT m.class_id, m.student_id, m.joined_at
+    FROM unnest($16::uuid[], $17::uuid[], $18::timestamptz[]) AS m(class_id, student_id, joined_at)
+){outbox_insert(19)}"""
