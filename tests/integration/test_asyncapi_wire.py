@@ -66,6 +66,7 @@ async def _write_every_kind_of_event(api: Api, kafka_bootstrap: str, receive: Dr
     ):
         response = await api.client.put(path, json=body, headers=api.headers())
         assert response.status_code == 200, await response.get_data(as_text=True)
+    await _import_and_move(api, school_class["id"])
 
     batch_id = f"batch-{uuid.uuid4().hex}"
     essays = [f"{batch_id}-1", f"{batch_id}-2"]
@@ -94,6 +95,26 @@ async def _write_every_kind_of_event(api: Api, kafka_bootstrap: str, receive: Dr
     for path in (f"/v1/classes/students/{bob['id']}", f"/v1/classes/{school_class['id']}"):
         response = await api.client.delete(path, headers=api.headers())
         assert response.status_code == 200, await response.get_data(as_text=True)
+
+
+async def _import_and_move(api: Api, class_id: str) -> None:
+    """A roster import (students created and a summary notification), then a class-side move."""
+    other = await api.create_class()
+    roster = "givenName,familyName,sourcedId\nGrace,Hopper,sis-1\n"
+    headers = {**api.headers(), "Content-Type": "text/csv"}
+    response = await api.client.post(
+        "/v1/classes/students/import",
+        data=roster.encode(),
+        headers=headers,
+        query_string={"class_ids": class_id},
+    )
+    assert response.status_code == 200, await response.get_data(as_text=True)
+    grace = (await response.get_json())["results"][0]["student_id"]
+    move = {"student_ids": [grace], "to_class_id": other["id"]}
+    response = await api.client.post(
+        f"/v1/classes/{class_id}/students/move", json=move, headers=api.headers()
+    )
+    assert response.status_code == 200, await response.get_data(as_text=True)
 
 
 async def _outbox_event_ids(engine: AsyncEngine) -> list[str]:

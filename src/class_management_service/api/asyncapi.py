@@ -69,8 +69,9 @@ CHANNELS = (
         "teacherNotification",
         wire.TEACHER_NOTIFICATION_TOPIC,
         wire.TeacherNotificationRequestedV1,
-        "The id of what the notification is about: the batch, class or student",
-        ("batch_id", "class_id", "payload.student_id"),
+        "The id of what the notification is about: the batch, class or student; for a roster"
+        " import's summary, the import request's correlation id",
+        ("batch_id", "class_id", "payload.student_id", "correlation_id"),
     ),
     Channel(
         "authorMatchesSuggested",
