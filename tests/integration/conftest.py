@@ -16,10 +16,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from dishka import AsyncContainer, Provider, make_async_container
+from quart.testing.app import TestApp
 from redis.asyncio import Redis
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from class_management_service.app import create_app
 from class_management_service.config import Settings
 from class_management_service.di import providers_for
 from class_management_service.domain.events import ALL_TOPICS, STUDENT_UPDATED_TOPIC, EventEnvelope
@@ -30,7 +32,8 @@ from class_management_service.implementations.observability.prometheus_relay_met
 from class_management_service.models_db import event_outbox
 from class_management_service.relay.outbox_relay import OutboxRelay
 from class_management_service.relay_process import relay_context
-from tests.conftest import REPO_ROOT, scratch_database
+from tests.api.conftest import Api
+from tests.conftest import REPO_ROOT, scratch_database, unique_user
 
 SERVICES_SCRIPT = REPO_ROOT / "scripts" / "services.sh"
 
@@ -284,3 +287,24 @@ async def empty_postgres_url(services_env: dict[str, str]) -> AsyncIterator[str]
     """
     async with scratch_database(services_env, "cms_empty") as url:
         yield url
+
+
+# The relay's drain (``relay_drain_timeout_s``) plus the consumer's stop must fit in the app's
+# shutdown; Quart's test default (6 s) is too short on a loaded 2-core host.
+APP_SHUTDOWN_TIMEOUT_S = 30
+
+
+@asynccontextmanager
+async def serving_app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Api]:
+    """The app built from ``settings`` with its serving tasks (relay, consumer) running, as a client."""
+    async with TestApp(create_app(settings), shutdown_timeout=APP_SHUTDOWN_TIMEOUT_S) as test_app:
+        yield Api(client=test_app.test_client(), engine=engine, user=unique_user())
+
+
+@pytest.fixture
+async def relay_api(
+    clean_pg: AsyncEngine, postgres_url: str, services_env: dict[str, str]
+) -> AsyncIterator[Api]:
+    """The app with Kafka and Redis configured, so its relay runs as a serving task."""
+    async with serving_app(relay_settings(postgres_url, services_env), clean_pg) as api:
+        yield api

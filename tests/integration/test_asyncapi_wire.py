@@ -19,10 +19,8 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.app import create_app
 from tests.api.conftest import Api
-from tests.conftest import unique_user
-from tests.integration.conftest import KafkaTail, wait_until
+from tests.integration.conftest import KafkaTail, serving_app, wait_until
 from tests.integration.consumer_helpers import consumer_settings, publish, suggestions_producer
 from tests.suggestion_messages import candidate, encoded, match_result, suggestions_envelope
 
@@ -33,9 +31,8 @@ Json = dict[str, Any]
 async def relay_app(
     clean_pg: AsyncEngine, postgres_url: str, services_env: dict[str, str]
 ) -> AsyncIterator[Api]:
-    app = create_app(await consumer_settings(postgres_url, services_env))
-    async with app.test_app() as test_app:
-        yield Api(client=test_app.test_client(), engine=clean_pg, user=unique_user())
+    async with serving_app(await consumer_settings(postgres_url, services_env), clean_pg) as api:
+        yield api
 
 
 def _validator(document: Json, pointer: str) -> Draft202012Validator:

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.app import create_app
 from class_management_service.domain.events import (
     STUDENT_CREATED_TOPIC,
     STUDENT_UPDATED_TOPIC,
     TEACHER_NOTIFICATION_TOPIC,
 )
 from tests.api.conftest import Api
-from tests.conftest import unique_user
-from tests.integration.conftest import KafkaTail, outbox_rows, relay_settings, wait_until
+from tests.integration.conftest import KafkaTail, outbox_rows, wait_until
 
 ROSTER = (
     "\ufeffgivenName;familyName;sourcedId;email\r\n"
@@ -24,15 +20,6 @@ ROSTER = (
     "Grace;Hopper;sis-3;\r\n"
 )
 IMPORT = "/v1/classes/students/import"
-
-
-@pytest.fixture
-async def relay_api(
-    clean_pg: AsyncEngine, postgres_url: str, services_env: dict[str, str]
-) -> AsyncIterator[Api]:
-    app = create_app(relay_settings(postgres_url, services_env))
-    async with app.test_app() as test_app:
-        yield Api(client=test_app.test_client(), engine=clean_pg, user=unique_user())
 
 
 async def _upload(api: Api, csv: str, **query: str) -> dict[str, object]:

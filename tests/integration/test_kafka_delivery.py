@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.app import create_app
 from class_management_service.domain.events import (
     CLASS_CREATED_TOPIC,
     CLASS_DELETED_TOPIC,
@@ -23,26 +20,14 @@ from class_management_service.domain.events import (
     TEACHER_NOTIFICATION_TOPIC,
 )
 from tests.api.conftest import Api
-from tests.conftest import unique_user
 from tests.integration.conftest import (
     KafkaTail,
     StoredEvent,
     header,
     outbox_rows,
     redis_tail,
-    relay_settings,
     wait_until,
 )
-
-
-@pytest.fixture
-async def relay_api(
-    clean_pg: AsyncEngine, postgres_url: str, services_env: dict[str, str]
-) -> AsyncIterator[Api]:
-    """The app with Kafka and Redis configured, so its relay runs as a serving task."""
-    app = create_app(relay_settings(postgres_url, services_env))
-    async with app.test_app() as test_app:
-        yield Api(client=test_app.test_client(), engine=clean_pg, user=unique_user())
 
 
 async def _all_published(engine: AsyncEngine) -> list[StoredEvent]:

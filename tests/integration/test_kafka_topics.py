@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
 
-import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.app import create_app
 from class_management_service.config import Settings
 from class_management_service.domain.events import ALL_TOPICS
 from class_management_service.implementations.messaging.kafka_topics import ensure_topics
 from tests.api.conftest import Api
-from tests.conftest import unique_user
-from tests.integration.conftest import KafkaTail, header, outbox_rows, relay_settings, wait_until
+from tests.integration.conftest import KafkaTail, header, outbox_rows, wait_until
 
 UNUSUAL_PARTITIONS = 5
 
@@ -67,15 +62,6 @@ async def test_service_topics_have_the_default_partitions_when_created_by_the_se
 
     assert found == dict.fromkeys(ALL_TOPICS, Settings().kafka_topic_partitions)
     assert Settings().kafka_topic_partitions > 1  # else sharing a partition would prove nothing
-
-
-@pytest.fixture
-async def relay_api(
-    clean_pg: AsyncEngine, postgres_url: str, services_env: dict[str, str]
-) -> AsyncIterator[Api]:
-    app = create_app(relay_settings(postgres_url, services_env))
-    async with app.test_app() as test_app:
-        yield Api(client=test_app.test_client(), engine=clean_pg, user=unique_user())
 
 
 async def _write_history(api: Api, index: int) -> None:

@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.app import create_app
 from class_management_service.domain.events import STUDENT_UPDATED_TOPIC, TEACHER_NOTIFICATION_TOPIC
 from tests.api.conftest import Api
-from tests.conftest import unique_user
-from tests.integration.conftest import KafkaTail, outbox_rows, relay_settings, wait_until
-
-
-@pytest.fixture
-async def relay_api(
-    clean_pg: AsyncEngine, postgres_url: str, services_env: dict[str, str]
-) -> AsyncIterator[Api]:
-    """The app with Kafka and Redis configured, so its relay runs as a serving task."""
-    app = create_app(relay_settings(postgres_url, services_env))
-    async with app.test_app() as test_app:
-        yield Api(client=test_app.test_client(), engine=clean_pg, user=unique_user())
+from tests.integration.conftest import KafkaTail, outbox_rows, wait_until
 
 
 async def test_the_events_of_a_move_reach_kafka_once_keyed_by_each_changed_student(
