@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from class_management_service.api.duplicate_keys import first_duplicate_key
 from class_management_service.api.import_row_checks import ImportStudentModel, check_row
 from class_management_service.api.request_models import BodyModel
 from class_management_service.api.roster_csv import ROW_LIMIT_NAME
 from class_management_service.api.schemas import ClassIds
-from class_management_service.api.validation import duplicate_key_error, invalid_input
+from class_management_service.api.validation import validated_json
 from class_management_service.domain.import_errors import UploadTooLargeError
 from class_management_service.domain.import_rows import ImportMode, ParsedRow
 
@@ -61,13 +60,7 @@ class _RosterImportBody(ImportOptionsModel):
 def parse_json(body: bytes, max_rows: int) -> tuple[list[ParsedRow], ImportOptionsModel]:
     """The rows and the options; RequestValidationError for a body that is not the documented
     object, UploadTooLargeError past ``max_rows``."""
-    try:
-        data = _RosterImportBody.model_validate_json(body)
-    except ValidationError as error:
-        raise invalid_input(error, "body") from None
-    duplicate = first_duplicate_key(body)
-    if duplicate is not None:
-        raise duplicate_key_error(duplicate)
+    data = validated_json(_RosterImportBody, body)
     if len(data.students) > max_rows:
         raise UploadTooLargeError(ROW_LIMIT_NAME, max_rows)
     rows = [check_row(number, student) for number, student in enumerate(data.students, start=1)]
