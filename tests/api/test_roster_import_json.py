@@ -145,6 +145,16 @@ async def test_an_idempotency_key_replays_the_first_answer_and_writes_once(api: 
     assert len(await api.outbox()) == events
     assert (await api.counts())["students"] == 1
 
+    reordered = await api.client.post(
+        IMPORT, data=roster, headers=headers, query_string=[("dry_run", "false"), ("mode", "upsert")]
+    )
+    assert reordered.status_code == 422  # another option given: another request
+    keyed_options = {**headers, "Idempotency-Key": "import-options"}
+    in_order = [("mode", "upsert"), ("dry_run", "true")]
+    first_options = await api.client.post(IMPORT, data=roster, headers=keyed_options, query_string=in_order)
+    swapped = await api.client.post(IMPORT, data=roster, headers=keyed_options, query_string=in_order[::-1])
+    assert swapped.headers["Idempotent-Replayed"] == "true"  # the same options in another order
+    assert await swapped.get_json() == await first_options.get_json()
     other_query = await api.client.post(
         IMPORT, data=roster, headers=headers, query_string={"mode": "create_only"}
     )

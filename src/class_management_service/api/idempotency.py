@@ -81,7 +81,7 @@ def _reply(stored: StoredResponse, *, is_replayed: bool) -> Response:
 
 
 async def _request_hash() -> str:
-    """Same route, same path parameters, same query string and the same body (a JSON body's key
+    """Same route, same path parameters, same query parameters and the same body (a JSON body's key
     order aside; any other body, e.g. a CSV, byte for byte) is the same request."""
     raw: bytes | None = g.get("received_body")  # a handler that took the body from the request
     if raw is None:
@@ -92,7 +92,8 @@ async def _request_hash() -> str:
         body = orjson.dumps(orjson.loads(raw), option=orjson.OPT_SORT_KEYS) if raw.strip() else b""
     target: list[object] = [request.endpoint, request.view_args or {}]
     if request.query_string:  # only then, so the hashes of keys stored before stay the same
-        target.append(request.query_string.decode("latin-1"))
+        # Parameters in any order are the same request; a repeated one keeps its values' order.
+        target.append(sorted(request.args.items(multi=True), key=lambda item: item[0]))
     return request_hash(request.method, orjson.dumps(target, option=orjson.OPT_SORT_KEYS).decode(), body)
 
 
