@@ -97,3 +97,16 @@ async def test_an_existing_student_joins_the_classes_of_an_upsert_and_only_that_
     (ada,) = await students_of(repos, owner)
     assert ada.class_ids == (first.id, second.id)
     assert (await repos.classes.get(owner, second.id)).student_count == 1
+
+
+async def test_a_re_upload_matches_emails_whose_letters_fold_differently_in_python_and_sql(
+    repos: Repos,
+) -> None:
+    # PostgreSQL's lower() folds "İ" to "i"; Python's str.lower() to "i" plus a combining dot.
+    owner = unique_user()
+    rows = [row(2, "İda", "Yilmaz", "İda.Yilmaz@example.com"), row(3, "Şule", "Öz", "ŞULE@example.com")]
+    first = await run_import(repos, command(owner, rows))
+    again = await run_import(repos, command(owner, rows, mode=ImportMode.UPSERT))
+    assert counts(first) == {"created": 2}
+    assert counts(again) == {"unchanged": 2}
+    assert [r.student_id for r in again.results] == [r.student_id for r in first.results]

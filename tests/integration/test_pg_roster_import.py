@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from class_management_service.domain.errors import RepositoryUnavailableError
+from class_management_service.domain.errors import DuplicateStudentEmailError, RepositoryUnavailableError
 from class_management_service.domain.events import STUDENT_UPDATED_TOPIC, OutboxEvent
 from class_management_service.domain.import_rows import (
     FieldError,
@@ -308,3 +308,20 @@ async def test_a_large_import_waiting_on_an_email_another_write_commits_plans_ag
     assert plan.counts[RowOutcome.CREATED] == 2999
     students = "SELECT count(*) FROM students WHERE created_by_user_id = :o"
     assert await _scalar(clean_pg, students, o=owner) == 3000
+
+
+async def test_an_email_only_postgresql_folds_to_a_students_is_a_409_not_a_second_student(
+    clean_pg: AsyncEngine,
+) -> None:
+    # PostgreSQL's lower() folds "İ" to "i", as the unique index does; Python's str.lower() does not
+    # (it adds a combining dot), so the plan creates a student the index then refuses: after
+    # planning again the import answers the index's own 409, and writes nothing.
+    owner = unique_user()
+    repository = AsyncpgRosterImportRepository(clean_pg)
+    first = _command(owner, [ImportRow(2, "Ida", "Yilmaz", None, "İda@example.com", None)])
+    await repository.import_students(first, _Events(owner))
+    other_spelling = _command(owner, [ImportRow(2, "Ida", "Yilmaz", None, "ida@example.com", None)])
+    with pytest.raises(DuplicateStudentEmailError):
+        await repository.import_students(other_spelling, _Events(owner))
+    students = "SELECT count(*) FROM students WHERE created_by_user_id = :o"
+    assert await _scalar(clean_pg, students, o=owner) == 1

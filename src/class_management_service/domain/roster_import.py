@@ -36,12 +36,13 @@ class ImportCommand:
     at: datetime
     new_id: Callable[[], UUID]
 
-    def lookup_keys(self) -> tuple[list[str], list[str]]:
-        """The external ids and the emails (lower case) of the valid rows: the students to load."""
+    def lookup_keys(self, *, fold_emails: bool = True) -> tuple[list[str], list[str]]:
+        """The valid rows' external ids and emails: the students to load. Emails are lower-cased,
+        or as spelt (``fold_emails=False``) for a database whose own folding must decide."""
         valid = [row for row in self.upload.rows if isinstance(row, ImportRow)]
         external_ids = list({row.external_id for row in valid if row.external_id is not None})
-        emails = list({row.email.lower() for row in valid if row.email is not None})
-        return external_ids, emails
+        emails = {row.email for row in valid if row.email is not None}
+        return external_ids, list({email.lower() for email in emails} if fold_emails else emails)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,10 +192,6 @@ class _Planner:
 
 
 def _in_given_order(class_ids: Sequence[UUID]) -> dict[UUID, datetime]:
-    """Memberships whose times keep ``class_ids``' (read) order; an import only adds after them.
-
-    The times are never written: only their order is read, to list the classes after a join.
-    """
-    return dict(
-        zip(class_ids, membership_times(datetime.min.replace(tzinfo=UTC), len(class_ids)), strict=True)
-    )
+    """Memberships whose times (never written) keep ``class_ids``' read order; joins come after."""
+    since = membership_times(datetime.min.replace(tzinfo=UTC), len(class_ids))
+    return dict(zip(class_ids, since, strict=True))

@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from class_management_service.domain.errors import ClassNotFoundError, RepositoryUnavailableError
+from class_management_service.domain.errors import (
+    ClassManagementError,
+    ClassNotFoundError,
+    DuplicateStudentEmailError,
+    DuplicateStudentExternalIdError,
+)
 from class_management_service.domain.idempotency import IdempotentWrite
 from class_management_service.domain.roster_import import ImportCommand, ImportPlan, plan_import
 from class_management_service.implementations.bulk_work import collector_paused
@@ -35,6 +40,18 @@ _TAKEN_BY_ANOTHER_WRITE = frozenset({STUDENT_EMAIL_INDEX, STUDENT_EXTERNAL_ID_IN
 class _PlanOutdatedError(Exception):
     """A write outside the import's lock took an email or external id the plan gave a student."""
 
+    def __init__(self, index: str) -> None:
+        super().__init__(index)
+        self.index = index
+
+    def as_conflict(self) -> ClassManagementError:
+        """What the import answers when planning again never helps: the index's own 409. (Python's
+        and PostgreSQL's case folding disagree on a few letters, "İ" among them: a row's email may
+        then match a student only in PostgreSQL's eyes.)"""
+        if self.index == STUDENT_EMAIL_INDEX:
+            return DuplicateStudentEmailError()
+        return DuplicateStudentExternalIdError()
+
 
 class AsyncpgRosterImportRepository(RosterImportRepositoryProtocol):
     """Plans under a per-teacher advisory lock and writes the plan in the same transaction."""
@@ -58,9 +75,9 @@ class AsyncpgRosterImportRepository(RosterImportRepositoryProtocol):
             try:
                 async with pg_connection(self._engine) as connection:
                     plan = await _import(connection, command, events, key)
-            except _PlanOutdatedError:
+            except _PlanOutdatedError as outdated:
                 if attempt == MAX_ATTEMPTS:
-                    raise RepositoryUnavailableError() from None
+                    raise outdated.as_conflict() from None
                 continue
             if plan.writes and self._doorbell is not None:
                 self._doorbell.ring()
@@ -80,7 +97,7 @@ async def _import(
             _, missing = await connection.fetchrow(sql.LOCK_AND_CHECK_CLASSES, list(upload.class_ids), owner)
             if missing:
                 raise ClassNotFoundError(missing)
-            named = await connection.fetch(sql.LOAD_NAMED, owner, *command.lookup_keys())
+            named = await connection.fetch(sql.LOAD_NAMED, owner, *command.lookup_keys(fold_emails=False))
             existing = [to_student(row) for row in named]
             if len(upload.rows) >= COPY_FROM and not upload.dry_run:
                 plan = await plan_and_copy(connection, command, existing, events)
@@ -98,5 +115,5 @@ async def _import(
         return rejected.plan  # its students, already COPYed, were rolled back
     except asyncpg.UniqueViolationError as error:
         if error.constraint_name in _TAKEN_BY_ANOTHER_WRITE:
-            raise _PlanOutdatedError() from error
+            raise _PlanOutdatedError(error.constraint_name) from error
         raise

@@ -30,7 +30,9 @@ SELECT pg_advisory_xact_lock({IMPORT_LOCK_SPACE}, hashtext($2::text)),
              WHERE NOT EXISTS (SELECT FROM found f WHERE f.id = r.class_id AND f.owner = $2)
              ORDER BY r.position) AS missing_class_ids"""
 
-# The teacher $1's students named by external id ($2) or by email in lower case ($3), with their
+# The teacher $1's students named by external id ($2) or by email ($3, as the rows spell them: folded
+# here by PostgreSQL's lower(), as the unique index folds them, which for a few letters such as
+# "İ" differs from Python's str.lower()), with their
 # classes in read order; each found through its unique index. Run after the advisory lock, in a
 # statement of its own, so its snapshot holds every import of the teacher committed before.
 # The row locks keep single-student updates and deletes off them until the import commits, so
@@ -43,7 +45,8 @@ WHERE s.id IN (
     WHERE n.created_by_user_id = $1 AND n.external_id = ANY($2::text[])
     UNION
     SELECT n.id FROM students n
-    WHERE n.created_by_user_id = $1 AND lower(n.email) = ANY($3::text[])
+    WHERE n.created_by_user_id = $1
+      AND lower(n.email) = ANY(ARRAY(SELECT DISTINCT lower(e) FROM unnest($3::text[]) AS e))
 )
 FOR NO KEY UPDATE OF s"""
 
