@@ -24,6 +24,7 @@ from class_management_service.domain.models import Actor
 from class_management_service.domain.roster_import import ImportCommand, plan_import
 from class_management_service.domain.roster_import_events import import_events
 from class_management_service.implementations.postgres import roster_import_statements as sql
+from class_management_service.implementations.postgres.outbox_writer import OUTBOX_COLUMNS
 
 Record = tuple[object, ...]
 _TABLES = "students, class_student_association, event_outbox"
@@ -94,7 +95,7 @@ async def copy_ceiling(dsn: str, rows: CeilingRows) -> dict[str, Any]:
             )
             copied_memberships = time.perf_counter()
             await connection.copy_records_to_table(
-                "event_outbox", records=rows.outbox, columns=sql.OUTBOX_COLUMNS
+                "event_outbox", records=rows.outbox, columns=OUTBOX_COLUMNS
             )
             copied_outbox = time.perf_counter()
         finished = time.perf_counter()

@@ -11,18 +11,9 @@ import asyncpg
 
 from class_management_service.domain import event_builders
 from class_management_service.domain.models import Actor, Student
+from class_management_service.implementations.postgres.outbox_writer import OUTBOX_COLUMNS
 
 _PENDING_SQL = "SELECT count(*) FROM event_outbox WHERE published_at IS NULL"
-_BACKLOG_COLUMNS = (
-    "event_id",
-    "topic",
-    "aggregate_type",
-    "aggregate_id",
-    "user_id",
-    "correlation_id",
-    "payload",
-    "occurred_at",
-)
 
 
 async def pending_count(dsn: str) -> int:
@@ -83,6 +74,6 @@ async def insert_backlog(dsn: str, count: int, owner: str) -> None:
     records = [_backlog_record(owner, index) for index in range(count)]
     connection = await asyncpg.connect(dsn)
     try:
-        await connection.copy_records_to_table("event_outbox", records=records, columns=_BACKLOG_COLUMNS)
+        await connection.copy_records_to_table("event_outbox", records=records, columns=OUTBOX_COLUMNS)
     finally:
         await connection.close()

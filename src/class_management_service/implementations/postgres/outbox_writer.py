@@ -9,7 +9,18 @@ import asyncpg
 from class_management_service.domain.events import OutboxEvent
 from class_management_service.implementations.sql_common import utc
 
-OUTBOX_PARAMETER_COUNT = 8
+OUTBOX_COLUMNS = (
+    "event_id",
+    "topic",
+    "aggregate_type",
+    "aggregate_id",
+    "user_id",
+    "correlation_id",
+    "payload",
+    "occurred_at",
+)
+"""The columns an event fills, in the order of ``outbox_arguments`` (and of a COPY's records)."""
+OUTBOX_PARAMETER_COUNT = len(OUTBOX_COLUMNS)
 """The events travel as this many array parameters, one per column."""
 
 

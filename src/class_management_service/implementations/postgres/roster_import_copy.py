@@ -21,6 +21,7 @@ from class_management_service.domain.roster_import import ImportCommand, ImportP
 from class_management_service.implementations.bulk_work import collector_paused
 from class_management_service.implementations.postgres import roster_import_records as copy_rows
 from class_management_service.implementations.postgres import roster_import_statements as sql
+from class_management_service.implementations.postgres.outbox_writer import OUTBOX_COLUMNS
 from class_management_service.protocols import EventsFor
 
 
@@ -76,7 +77,7 @@ async def _write_the_rest(
     outbox = await building
     with collector_paused():
         records = copy_rows.outbox_records(outbox)
-    await connection.copy_records_to_table("event_outbox", records=records, columns=sql.OUTBOX_COLUMNS)
+    await connection.copy_records_to_table("event_outbox", records=records, columns=OUTBOX_COLUMNS)
 
 
 def _built(events: EventsFor[ImportPlan], plan: ImportPlan) -> Sequence[OutboxEvent]:

@@ -62,28 +62,26 @@ STUDENT_COPY_COLUMNS = (
     "updated_at",
 )
 MEMBERSHIP_COLUMNS = ("class_id", "student_id", "created_at")
-OUTBOX_COLUMNS = (
-    "event_id",
-    "topic",
-    "aggregate_type",
-    "aggregate_id",
-    "user_id",
-    "correlation_id",
-    "payload",
-    "occurred_at",
-)
+
 
 # The updated students' fields, one array per column: the plan decided every value (an absent
 # optional field keeps its value there already). Unique indexes still check emails and external
 # ids against students the import did not load.
-UPDATE_STUDENTS = """
+def _update_students(first: int) -> str:
+    """An UPDATE of the students in the seven array parameters from ``$first`` on: id, first,
+    last and legal name, email, external id, updated_at."""
+    p = range(first, first + 7)
+    return f"""
 UPDATE students s
 SET first_name = u.first_name, last_name = u.last_name, legal_full_name = u.legal_full_name,
     email = u.email, external_id = u.external_id, updated_at = u.updated_at
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-            $7::timestamptz[])
+FROM unnest(${p[0]}::uuid[], ${p[1]}::text[], ${p[2]}::text[], ${p[3]}::text[], ${p[4]}::text[],
+            ${p[5]}::text[], ${p[6]}::timestamptz[])
      AS u(id, first_name, last_name, legal_full_name, email, external_id, updated_at)
 WHERE s.id = u.id"""
+
+
+UPDATE_STUDENTS = _update_students(1)
 
 # The whole write of a small import in one round trip: the created students ($1-$8, one array per
 # column but the owner $7), the updated students' fields ($9-$15, as UPDATE_STUDENTS), the
@@ -99,14 +97,7 @@ WITH created AS (
     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                 $8::timestamptz[]) AS c(id, first_name, last_name, legal_full_name, email, external_id,
                                         created_at)
-), updated AS (
-    UPDATE students s
-    SET first_name = u.first_name, last_name = u.last_name, legal_full_name = u.legal_full_name,
-        email = u.email, external_id = u.external_id, updated_at = u.updated_at
-    FROM unnest($9::uuid[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-                $15::timestamptz[])
-         AS u(id, first_name, last_name, legal_full_name, email, external_id, updated_at)
-    WHERE s.id = u.id
+), updated AS ({_update_students(9)}
 ), joined AS (
     INSERT INTO class_student_association (class_id, student_id, created_at)
     SELECT m.class_id, m.student_id, m.joined_at
